@@ -1,0 +1,3 @@
+// @ftune/common — small shared utilities used by every stage.
+export * from './errors';
+export * from './lines';

@@ -1,0 +1,1 @@
+// @ftune/contracts — Kafka topic names, event payload types and their runtime validators.

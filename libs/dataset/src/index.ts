@@ -1,0 +1,1 @@
+// @ftune/dataset — Streaming dataset readers, validation, deduplication, deterministic split and manifests.

@@ -1,0 +1,2 @@
+// @ftune/proto — Code generated from proto/ by buf and ts-proto. Never edited by hand.
+export const PROTO_PLACEHOLDER = 1;

@@ -1,0 +1,1 @@
+// @ftune/storage — The artifact store: datasets, shards, checkpoints, reports and run records in a folder.

@@ -1,0 +1,1 @@
+// @ftune/telemetry — OpenTelemetry setup loaded first by every app.

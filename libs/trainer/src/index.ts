@@ -1,0 +1,1 @@
+// @ftune/trainer — The fine-tuning loop: AdamW, schedules, clipping, accumulation, checkpoints and exact resume.
