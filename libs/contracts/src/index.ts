@@ -1,1 +1,3 @@
-// @ftune/contracts — Kafka topic names, event payload types and their runtime validators.
+// @ftune/contracts — Kafka topics, event payload types and their runtime validators.
+export * from './topics';
+export * from './events';

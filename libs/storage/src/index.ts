@@ -1,1 +1,3 @@
-// @ftune/storage — The artifact store: datasets, shards, checkpoints, reports and run records in a folder.
+// @ftune/storage — the artifact store (a local folder by default) and its path-safety rules.
+export * from './paths';
+export * from './store';

@@ -1,0 +1,93 @@
+// The artifact store: a folder (a ReadWriteMany volume in the cluster) holding each run's
+// artifacts under runs/<run-id>/<stage>/. A stage is complete when its marker file exists;
+// markers and JSON files are written atomically (temp file + rename), so a crash never leaves
+// a half-written artifact that looks complete. Idempotent stages check `isComplete` first.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { checkSegment, resolveInside } from './paths';
+
+export interface StageMarker {
+  stage: string;
+  completedAt: string;
+  /** Stage outputs worth re-emitting on redelivery (paths relative to the store root, summaries). */
+  outputs: Record<string, unknown>;
+}
+
+export class ArtifactStore {
+  constructor(readonly root: string) {
+    mkdirSync(root, { recursive: true });
+  }
+
+  /** Absolute path of a relative path inside the store (refuses escapes). */
+  path(relPath: string): string {
+    return resolveInside(this.root, relPath);
+  }
+
+  /** Relative folder of a run's stage: runs/<runId>/<stage>. */
+  stageDir(runId: string, stage: string): string {
+    return `runs/${checkSegment(runId)}/${checkSegment(stage, 'stage name')}`;
+  }
+
+  /** Absolute folder of a run. */
+  runDir(runId: string): string {
+    return this.path(`runs/${checkSegment(runId)}`);
+  }
+
+  ensureDir(relPath: string): string {
+    const p = this.path(relPath);
+    mkdirSync(p, { recursive: true });
+    return p;
+  }
+
+  exists(relPath: string): boolean {
+    return existsSync(this.path(relPath));
+  }
+
+  writeJson(relPath: string, value: unknown): void {
+    writeAtomic(this.path(relPath), JSON.stringify(value, null, 2) + '\n');
+  }
+
+  readJson<T>(relPath: string): T {
+    return JSON.parse(readFileSync(this.path(relPath), 'utf8')) as T;
+  }
+
+  /** Reads JSON or returns undefined when the file is absent. */
+  tryReadJson<T>(relPath: string): T | undefined {
+    const p = this.path(relPath);
+    if (!existsSync(p)) return undefined;
+    return JSON.parse(readFileSync(p, 'utf8')) as T;
+  }
+
+  markComplete(runId: string, stage: string, outputs: Record<string, unknown>): StageMarker {
+    const marker: StageMarker = { stage, completedAt: new Date().toISOString(), outputs };
+    this.writeJson(`${this.stageDir(runId, stage)}/_complete.json`, marker);
+    return marker;
+  }
+
+  completion(runId: string, stage: string): StageMarker | undefined {
+    return this.tryReadJson<StageMarker>(`${this.stageDir(runId, stage)}/_complete.json`);
+  }
+
+  /** Removes a stage's folder (used before redoing an incomplete stage). */
+  resetStage(runId: string, stage: string): void {
+    rmSync(this.path(this.stageDir(runId, stage)), { recursive: true, force: true });
+  }
+
+  listRuns(): string[] {
+    const dir = join(this.root, 'runs');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  }
+}
+
+/** Writes a file atomically: a temporary sibling, then rename over the target. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
