@@ -1,0 +1,41 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRunConfig, normalizeRunConfig } from './config';
+
+const minimal = { dataset: { path: 'data.jsonl' }, model: { preset: 'tiny' } };
+
+describe('run config', () => {
+  it('fills defaults and resolves paths against the config folder', () => {
+    const cfg = normalizeRunConfig(structuredClone(minimal), '/cfg');
+    expect(cfg.dataset.path).toBe('/cfg/data.jsonl');
+    expect(cfg.dataset.split).toEqual([0.8, 0.1, 0.1]);
+    expect(cfg.collator.padToMultipleOf).toBe(8);
+    expect(cfg.training.lrScheduler).toBe('linear');
+    expect(cfg.tokenizer).toBe('gpt2');
+    expect(cfg.runsDir).toBe('/cfg');
+  });
+
+  it('names the field of each mistake', () => {
+    const bad = { ...structuredClone(minimal), training: { batchSize: 0, lrScheduler: 'step', bogus: 1 } };
+    expect(() => normalizeRunConfig(bad, '/')).toThrow(/training\.batchSize: must be >= 1/);
+    expect(() => normalizeRunConfig(structuredClone(bad), '/')).toThrow(/training\.bogus: unknown field/);
+    expect(() => normalizeRunConfig(structuredClone(bad), '/')).toThrow(/training\.lrScheduler: must be equal to one of the allowed values/);
+    expect(() => normalizeRunConfig({ model: { preset: 'tiny' } }, '/')).toThrow(/dataset: required/);
+    expect(() => normalizeRunConfig({ dataset: { path: 'x' }, model: {} }, '/')).toThrow(/model: give exactly one of path or preset/);
+    expect(() => normalizeRunConfig({ ...structuredClone(minimal), dataset: { path: 'x', split: [0.5, 0.2, 0.2] } }, '/')).toThrow(
+      /dataset\.split: ratios must add up to 1/,
+    );
+  });
+
+  it('reads YAML files and reports YAML syntax errors with the file name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftune-cfg-'));
+    const f = join(dir, 'run.yaml');
+    writeFileSync(f, 'dataset:\n  path: d.jsonl\nmodel:\n  preset: tiny\ntraining:\n  maxSteps: 5\n');
+    expect(loadRunConfig(f).training.maxSteps).toBe(5);
+    writeFileSync(f, 'dataset: [unclosed\n');
+    expect(() => loadRunConfig(f)).toThrow(/run\.yaml: not valid YAML/);
+    expect(() => loadRunConfig(join(dir, 'missing.yaml'))).toThrow(/cannot read run config .*ENOENT/);
+  });
+});
