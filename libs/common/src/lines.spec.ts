@@ -34,3 +34,46 @@ describe('readLines', () => {
     expect(lines[1].invalidUtf8).toBeUndefined();
   });
 });
+
+describe('readLines with maxLineBytes', () => {
+  async function lines(chunks: (string | Uint8Array)[], maxLineBytes: number) {
+    async function* src() {
+      for (const c of chunks) yield c;
+    }
+    const out = [];
+    for await (const l of readLines(src(), { strictUtf8: true, maxLineBytes })) out.push(l);
+    return out;
+  }
+
+  it('cuts a long line, counts its full length and keeps the next lines intact', async () => {
+    for (const chunks of [['abcdefgh\r\nxy\n'], ['abc', 'def', 'gh\r', '\nxy\n'], ['abcdefgh\r\nxy']]) {
+      const out = await lines(chunks, 4);
+      expect(out.map((l) => [l.number, l.text, l.byteLength, l.truncated === true])).toEqual([
+        [1, 'abcd', 8, true],
+        [2, 'xy', 2, false],
+      ]);
+    }
+  });
+
+  it('does not flag a line whose body fits exactly even with a CR', async () => {
+    const out = await lines(['ab', 'cd\r\n'], 4);
+    expect(out[0]).toMatchObject({ text: 'abcd', byteLength: 4 });
+    expect(out[0].truncated).toBeUndefined();
+  });
+
+  it('returns the raw bytes of an invalid line', async () => {
+    const out = await lines([Buffer.from([0x7b, 0xc3, 0x28, 0x0a])], 100);
+    expect(out[0].invalidUtf8).toBe(true);
+    expect(Array.from(out[0].bytes ?? [])).toEqual([0x7b, 0xc3, 0x28]);
+  });
+
+  it('numbers lines the same on the fast and the slow path', async () => {
+    const text = 'é1\nb2\r\n\nlast';
+    const whole = await lines([text], 100);
+    const bytes = Buffer.from(text);
+    const split = await lines(Array.from(bytes, (b) => Buffer.from([b])), 100);
+    expect(split.map((l) => [l.number, l.text, l.byteLength])).toEqual(whole.map((l) => [l.number, l.text, l.byteLength]));
+    expect(whole.map((l) => l.text)).toEqual(['é1', 'b2', '', 'last']);
+    expect(whole[0].byteLength).toBe(3);
+  });
+});
