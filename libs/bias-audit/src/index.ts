@@ -1,1 +1,13 @@
-// @ftune/bias-audit — Bias audits of datasets and models, fairness metrics, mitigations and a release gate.
+// @ftune/bias-audit — dataset and model bias audits, fairness metrics, mitigations, a release gate.
+export * from './terms/terms';
+export * from './terms/match';
+export * from './metrics/stats';
+export * from './metrics/fairness';
+export * from './dataset-audit';
+export * from './counterfactual';
+export * from './stereotype';
+export * from './gate';
+export * from './csv';
+export * from './mitigation/reweigh';
+export * from './mitigation/augment';
+export * from './mitigation/output-filter';

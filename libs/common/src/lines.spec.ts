@@ -71,8 +71,13 @@ describe('readLines with maxLineBytes', () => {
     const text = 'é1\nb2\r\n\nlast';
     const whole = await lines([text], 100);
     const bytes = Buffer.from(text);
-    const split = await lines(Array.from(bytes, (b) => Buffer.from([b])), 100);
-    expect(split.map((l) => [l.number, l.text, l.byteLength])).toEqual(whole.map((l) => [l.number, l.text, l.byteLength]));
+    const split = await lines(
+      Array.from(bytes, (b) => Buffer.from([b])),
+      100,
+    );
+    expect(split.map((l) => [l.number, l.text, l.byteLength])).toEqual(
+      whole.map((l) => [l.number, l.text, l.byteLength]),
+    );
     expect(whole.map((l) => l.text)).toEqual(['é1', 'b2', '', 'last']);
     expect(whole[0].byteLength).toBe(3);
   });

@@ -74,7 +74,9 @@ export async function* readLines(
 
   for await (const chunk of source) {
     const buf =
-      typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const first = buf.indexOf(0x0a);
     if (first === -1) {
       const room = Math.max(0, maxKept - pendingKept);

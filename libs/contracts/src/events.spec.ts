@@ -3,7 +3,12 @@ import { dlqTopic, InvalidEventError, newEnvelope, Topics, validateEvent, ALL_TO
 
 describe('event validation', () => {
   it('accepts a well-formed event', () => {
-    const e = { ...newEnvelope('run-1'), datasetDir: 'runs/run-1/ingest', datasetHash: 'abc', counts: { train: 8, validation: 1, test: 1, rejected: 0 } };
+    const e = {
+      ...newEnvelope('run-1'),
+      datasetDir: 'runs/run-1/ingest',
+      datasetHash: 'abc',
+      counts: { train: 8, validation: 1, test: 1, rejected: 0 },
+    };
     expect(validateEvent(Topics.datasetIngested, e)).toBe(e);
   });
 
@@ -24,7 +29,9 @@ describe('event validation', () => {
     const base = { ...newEnvelope('r'), modelDir: '../../etc', metricsPath: 'm', steps: 1, finalLoss: 1 };
     expect(() => validateEvent(Topics.modelTrained, base)).toThrow(/modelDir/);
     expect(() => validateEvent(Topics.modelTrained, { ...base, modelDir: '/abs' })).toThrow(/modelDir/);
-    expect(() => validateEvent(Topics.runFailed, { ...newEnvelope('a/b'), stage: 'x', reason: 'y' })).toThrow(/runId/);
+    expect(() => validateEvent(Topics.runFailed, { ...newEnvelope('a/b'), stage: 'x', reason: 'y' })).toThrow(
+      /runId/,
+    );
   });
 
   it('has versioned topics and dead-letter names', () => {

@@ -113,7 +113,15 @@ const schemas: { [K in Topic]: JSONSchemaType<EventByTopic[K]> } = {
     ['datasetDir', 'tokenizedDir', 'tokens'],
   ),
   [Topics.trainingProgress]: obj<TrainingProgress>(
-    { step: int, totalSteps: int, epoch: num, loss: num, learningRate: num, tokensPerSecond: num, evalLoss: num },
+    {
+      step: int,
+      totalSteps: int,
+      epoch: num,
+      loss: num,
+      learningRate: num,
+      tokensPerSecond: num,
+      evalLoss: num,
+    },
     ['step', 'totalSteps', 'epoch', 'loss', 'learningRate', 'tokensPerSecond'],
   ),
   [Topics.modelTrained]: obj<ModelTrained>(
@@ -125,7 +133,11 @@ const schemas: { [K in Topic]: JSONSchemaType<EventByTopic[K]> } = {
     ['modelDir', 'evalPath', 'summary'],
   ),
   [Topics.modelAudited]: obj<ModelAudited>(
-    { auditPath: relPath, passed: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } } },
+    {
+      auditPath: relPath,
+      passed: { type: 'boolean' },
+      reasons: { type: 'array', items: { type: 'string' } },
+    },
     ['auditPath', 'passed', 'reasons'],
   ),
   [Topics.runCompleted]: obj<RunCompleted>(
@@ -137,7 +149,10 @@ const schemas: { [K in Topic]: JSONSchemaType<EventByTopic[K]> } = {
     },
     ['status', 'runDir'],
   ),
-  [Topics.runFailed]: obj<RunFailed>({ stage: { type: 'string' }, reason: { type: 'string' } }, ['stage', 'reason']),
+  [Topics.runFailed]: obj<RunFailed>({ stage: { type: 'string' }, reason: { type: 'string' } }, [
+    'stage',
+    'reason',
+  ]),
 };
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -164,7 +179,9 @@ export function validateEvent<T extends Topic>(topic: T, payload: unknown): Even
     validators.set(topic, v);
   }
   if (!v(payload)) {
-    const problems = (v.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+    const problems = (v.errors ?? []).map(
+      (e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`,
+    );
     throw new InvalidEventError(topic, problems);
   }
   return payload as EventByTopic[T];

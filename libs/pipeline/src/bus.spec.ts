@@ -22,6 +22,8 @@ describe('InProcessBus', () => {
     bus.subscribe(Topics.runFailed, async () => {
       throw new Error('boom');
     });
-    await expect(bus.publish(Topics.runFailed, { ...newEnvelope('r1'), stage: 's', reason: 'r' })).rejects.toThrow('boom');
+    await expect(
+      bus.publish(Topics.runFailed, { ...newEnvelope('r1'), stage: 's', reason: 'r' }),
+    ).rejects.toThrow('boom');
   });
 });

@@ -21,12 +21,19 @@ describe('run config', () => {
     const bad = { ...structuredClone(minimal), training: { batchSize: 0, lrScheduler: 'step', bogus: 1 } };
     expect(() => normalizeRunConfig(bad, '/')).toThrow(/training\.batchSize: must be >= 1/);
     expect(() => normalizeRunConfig(structuredClone(bad), '/')).toThrow(/training\.bogus: unknown field/);
-    expect(() => normalizeRunConfig(structuredClone(bad), '/')).toThrow(/training\.lrScheduler: must be equal to one of the allowed values/);
-    expect(() => normalizeRunConfig({ model: { preset: 'tiny' } }, '/')).toThrow(/dataset: required/);
-    expect(() => normalizeRunConfig({ dataset: { path: 'x' }, model: {} }, '/')).toThrow(/model: give exactly one of path or preset/);
-    expect(() => normalizeRunConfig({ ...structuredClone(minimal), dataset: { path: 'x', split: [0.5, 0.2, 0.2] } }, '/')).toThrow(
-      /dataset\.split: ratios must add up to 1/,
+    expect(() => normalizeRunConfig(structuredClone(bad), '/')).toThrow(
+      /training\.lrScheduler: must be equal to one of the allowed values/,
     );
+    expect(() => normalizeRunConfig({ model: { preset: 'tiny' } }, '/')).toThrow(/dataset: required/);
+    expect(() => normalizeRunConfig({ dataset: { path: 'x' }, model: {} }, '/')).toThrow(
+      /model: give exactly one of path or preset/,
+    );
+    expect(() =>
+      normalizeRunConfig(
+        { ...structuredClone(minimal), dataset: { path: 'x', split: [0.5, 0.2, 0.2] } },
+        '/',
+      ),
+    ).toThrow(/dataset\.split: ratios must add up to 1/);
   });
 
   it('reads YAML files and reports YAML syntax errors with the file name', () => {

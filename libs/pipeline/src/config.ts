@@ -11,7 +11,14 @@ export interface RunConfig {
   name?: string;
   runId?: string;
   runsDir: string;
-  dataset: { path: string; format: string; split: [number, number, number]; seed: number; labelField?: string; maxRecords?: number };
+  dataset: {
+    path: string;
+    format: string;
+    split: [number, number, number];
+    seed: number;
+    labelField?: string;
+    maxRecords?: number;
+  };
   tokenizer: string;
   model: { path?: string; preset?: string; seed: number };
   template: { responseTemplate: string; promptPrefix: string };
@@ -34,7 +41,13 @@ export interface RunConfig {
     seed: number;
   };
   evaluation: { samples: number; baselines: string[]; bootstrap: number };
-  audit: { enabled: boolean; terms?: string; pairs?: string; mitigation: 'none' | 'reweight' | 'augment'; gate: Record<string, number> };
+  audit: {
+    enabled: boolean;
+    terms?: string;
+    pairs?: string;
+    mitigation: 'none' | 'reweight' | 'augment';
+    gate: Record<string, number>;
+  };
 }
 
 export const RUN_CONFIG_SCHEMA_PATH = join(__dirname, '..', 'run-config.schema.json');
@@ -53,7 +66,8 @@ function describe(e: ErrorObject): string {
   if (e.keyword === 'additionalProperties') {
     return `${field === '(top level)' ? '' : field + '.'}${String(e.params.additionalProperty)}: unknown field`;
   }
-  if (e.keyword === 'required') return `${field === '(top level)' ? '' : field + '.'}${String(e.params.missingProperty)}: required`;
+  if (e.keyword === 'required')
+    return `${field === '(top level)' ? '' : field + '.'}${String(e.params.missingProperty)}: required`;
   if (e.keyword === 'oneOf' && field === 'model') return 'model: give exactly one of path or preset';
   return `${field}: ${e.message ?? 'is invalid'}`;
 }
@@ -61,19 +75,25 @@ function describe(e: ErrorObject): string {
 /** Validates a parsed config object (sections given as data), fills defaults, resolves paths against `baseDir`. */
 export function normalizeRunConfig(raw: unknown, baseDir: string, source = 'config'): RunConfig {
   const value = (raw ?? {}) as Record<string, unknown>;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new UserError(`${source}: must be a mapping of sections`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new UserError(`${source}: must be a mapping of sections`);
   for (const section of ['template', 'collator', 'training', 'evaluation', 'audit']) {
     if (value[section] === undefined || value[section] === null) value[section] = {};
   }
   const errors = validate(value).filter((e) => e.keyword !== 'if');
   if (errors.length > 0) {
-    const lines = [...new Set(errors.filter((e) => !(e.keyword === 'required' && e.schemaPath.includes('oneOf'))).map(describe))];
+    const lines = [
+      ...new Set(
+        errors.filter((e) => !(e.keyword === 'required' && e.schemaPath.includes('oneOf'))).map(describe),
+      ),
+    ];
     throw new UserError(`${source}: ${lines.join('; ')}`);
   }
   const cfg = value as unknown as RunConfig;
   cfg.audit.gate = cfg.audit.gate ?? {};
   const [a, b, c] = cfg.dataset.split;
-  if (Math.abs(a + b + c - 1) > 1e-6) throw new UserError(`${source}: dataset.split: ratios must add up to 1 (got ${a + b + c})`);
+  if (Math.abs(a + b + c - 1) > 1e-6)
+    throw new UserError(`${source}: dataset.split: ratios must add up to 1 (got ${a + b + c})`);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   cfg.runsDir = abs(cfg.runsDir ?? '.');
   cfg.dataset.path = abs(cfg.dataset.path);

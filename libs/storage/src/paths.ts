@@ -6,7 +6,9 @@ import { UserError } from '@ftune/common';
 /** A run id or other single path segment: letters, digits, '.', '_', '-' (1–128 chars, not '.' or '..'). */
 export function checkSegment(value: string, what = 'run id'): string {
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(value) || value === '.' || value === '..') {
-    throw new UserError(`invalid ${what} ${JSON.stringify(value)}: use 1-128 letters, digits, '.', '_' or '-'`);
+    throw new UserError(
+      `invalid ${what} ${JSON.stringify(value)}: use 1-128 letters, digits, '.', '_' or '-'`,
+    );
   }
   return value;
 }
@@ -19,7 +21,8 @@ export function resolveInside(root: string, relPath: string): string {
     throw new UserError(`artifact path ${JSON.stringify(relPath)} must be relative to the artifact store`);
   }
   const parts = relPath.split(/[\\/]+/);
-  if (parts.includes('..')) throw new UserError(`artifact path ${JSON.stringify(relPath)} must not contain '..'`);
+  if (parts.includes('..'))
+    throw new UserError(`artifact path ${JSON.stringify(relPath)} must not contain '..'`);
   const full = normalize(join(root, relPath));
   const rel = relative(root, full);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
