@@ -1,0 +1,445 @@
+// GPT-Neo causal language model (GPTNeoForCausalLM) on @tensorflow/tfjs-core ops only, nanoGPT style.
+// Follows Hugging Face transformers 4.53 modeling_gpt_neo.py with eager attention: pre-LN blocks, q/k/v without
+// bias, no 1/sqrt(D) score scaling, global (causal) and local (sliding window) layers, gelu_new, lm_head tied to wte.
+// Not here: weight files (io.ts), sampling rules (sampling.ts), head masks, token_type_ids, untied heads.
+//
+// Dimension letters used in shape comments:
+//   B batch rows, T query positions in this call, S key positions (past cache + T), N = B·T flattened rows,
+//   C hidden size, H heads, D head dim = C / H, F MLP inner size, V vocabulary size, P max positions.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no op gradients
+import { UserError } from '@ftune/common';
+import { type GPTNeoConfig, validateConfig } from './config';
+import { crossEntropy } from './ops/cross-entropy';
+import { embedding } from './ops/embedding';
+import { linear, matmul, swapLastAxes } from './ops/matmul';
+import { Rng, streamSeed } from './random';
+import { type GenerateOptions, pickNextToken } from './sampling';
+
+/** One batch as the collator makes it (structurally the trainer's CollatedBatch); arrays are B·T row-major. */
+export interface GPTNeoBatch {
+  batchSize: number; // B
+  seqLen: number; // T
+  inputIds: Int32Array;
+  /** 1 = real token, 0 = padding (either side). Absent = all real. */
+  attentionMask?: Int32Array;
+  /** Next-token targets as in HF: labels[t] is predicted at position t − 1; −100 = ignored. */
+  labels?: Int32Array;
+  /** Explicit positions (packed rows); absent = derived from the mask (left padding) or 0..T−1. */
+  positionIds?: Int32Array;
+  /** Packed rows: example index within the row; attention never crosses segments. */
+  segmentIds?: Int32Array;
+  /** Per-row loss weights (B); absent = all 1. */
+  exampleWeights?: Float32Array;
+}
+
+export interface LossTerms {
+  lossSum: tf.Scalar; // Σ over trainable tokens of example weight × cross-entropy
+  tokens: tf.Scalar; // number of trainable tokens (float32)
+  correct: tf.Scalar; // trainable tokens whose argmax prediction equals the label
+}
+
+export const IGNORE_INDEX = -100;
+const MASKED = -3.4028234663852886e38; // finfo(float32).min, as HF fills disallowed scores
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parameters: Hugging Face names and shapes. Linear weights are stored [out, in] by HF and kept [in, out] here
+// (y = x · W), so the forward pass needs no transpose; io.ts transposes when reading and writing.
+
+export type ParamKind = 'embedding' | 'linear' | 'bias' | 'norm_weight' | 'norm_bias';
+export interface ParamSpec {
+  name: string; // HF state-dict name
+  hfShape: number[]; // shape in HF files
+  kind: ParamKind;
+}
+
+export function parameterSpecs(c: GPTNeoConfig): ParamSpec[] {
+  const C = c.hiddenSize;
+  const F = c.intermediateSize;
+  const specs: ParamSpec[] = [
+    { name: 'transformer.wte.weight', hfShape: [c.vocabSize, C], kind: 'embedding' },
+    { name: 'transformer.wpe.weight', hfShape: [c.maxPositionEmbeddings, C], kind: 'embedding' },
+  ];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `transformer.h.${i}`;
+    specs.push(
+      { name: `${p}.ln_1.weight`, hfShape: [C], kind: 'norm_weight' },
+      { name: `${p}.ln_1.bias`, hfShape: [C], kind: 'norm_bias' },
+      { name: `${p}.attn.attention.k_proj.weight`, hfShape: [C, C], kind: 'linear' },
+      { name: `${p}.attn.attention.v_proj.weight`, hfShape: [C, C], kind: 'linear' },
+      { name: `${p}.attn.attention.q_proj.weight`, hfShape: [C, C], kind: 'linear' },
+      { name: `${p}.attn.attention.out_proj.weight`, hfShape: [C, C], kind: 'linear' },
+      { name: `${p}.attn.attention.out_proj.bias`, hfShape: [C], kind: 'bias' },
+      { name: `${p}.ln_2.weight`, hfShape: [C], kind: 'norm_weight' },
+      { name: `${p}.ln_2.bias`, hfShape: [C], kind: 'norm_bias' },
+      { name: `${p}.mlp.c_fc.weight`, hfShape: [F, C], kind: 'linear' },
+      { name: `${p}.mlp.c_fc.bias`, hfShape: [F], kind: 'bias' },
+      { name: `${p}.mlp.c_proj.weight`, hfShape: [C, F], kind: 'linear' },
+      { name: `${p}.mlp.c_proj.bias`, hfShape: [C], kind: 'bias' },
+    );
+  }
+  specs.push(
+    { name: 'transformer.ln_f.weight', hfShape: [C], kind: 'norm_weight' },
+    { name: 'transformer.ln_f.bias', hfShape: [C], kind: 'norm_bias' },
+  );
+  return specs;
+}
+
+/** Shape of a parameter as held by the model ([in, out] for Linear weights). */
+export function internalShape(spec: ParamSpec): number[] {
+  return spec.kind === 'linear' ? [spec.hfShape[1], spec.hfShape[0]] : spec.hfShape;
+}
+
+/** Initial values as HF `_init_weights`: Linear/Embedding ~ N(0, initializer_range²), biases 0, LayerNorm 1 / 0. */
+export function initialValues(spec: ParamSpec, c: GPTNeoConfig, seed: number): Float32Array {
+  const size = spec.hfShape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  if (spec.kind === 'norm_weight') values.fill(1);
+  if (spec.kind === 'embedding' || spec.kind === 'linear') {
+    new Rng(streamSeed(seed, spec.name)).fillNormal(values, 0, c.initializerRange); // i.i.d.: layout-independent
+  }
+  return values;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Attention layout: positions and additive masks built once per call from the batch.
+
+interface Layout {
+  B: number;
+  T: number;
+  S: number; // keys incl. past
+  positions: Int32Array; // (B·T)
+  biasGlobal: tf.Tensor; // (B, 1, T, S): 0 where allowed, finfo.min elsewhere
+  biasLocal: tf.Tensor; // (B, 1, T, S)
+}
+
+/** Positions: explicit ids; else per row, real tokens count up from 0 after any left padding (HF generation's
+ *  cumsum(mask) − 1), restarting at each segment; right-padding slots continue 0..T−1 as HF's default. */
+export function derivePositions(B: number, T: number, mask: Int32Array | undefined, segments?: Int32Array): Int32Array {
+  const pos = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    let seen = 0;
+    for (let t = 0; t < T; t++) {
+      const i = b * T + t;
+      if (segments && t > 0 && segments[i] !== segments[i - 1]) seen = 0;
+      const real = !mask || mask[i] === 1;
+      pos[i] = real ? seen : seen === 0 ? 1 : t;
+      if (real) seen++;
+    }
+  }
+  return pos;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Key/value cache of one layer: (B, H, S, D) each. */
+interface LayerCache {
+  k: tf.Tensor;
+  v: tf.Tensor;
+}
+
+export class GPTNeoModel {
+  readonly config: GPTNeoConfig;
+  /** Every parameter, named by its Hugging Face name (Linear weights held [in, out]). */
+  readonly trainableVariables: tf.Variable[];
+  private readonly params = new Map<string, tf.Variable>();
+
+  /** Builds the model from one tensor per parameter in internal layout (ownership passes to the model). */
+  constructor(config: GPTNeoConfig, valueOf: (spec: ParamSpec) => tf.Tensor) {
+    validateConfig(config);
+    this.config = config;
+    for (const spec of parameterSpecs(config)) {
+      const value = valueOf(spec);
+      const want = internalShape(spec);
+      if (value.shape.join() !== want.join()) {
+        value.dispose();
+        this.dispose();
+        throw new UserError(`${spec.name}: shape [${value.shape}] does not match the config's [${want}]`);
+      }
+      try {
+        this.params.set(spec.name, tf.variable(value, true, spec.name));
+      } catch (e) {
+        value.dispose();
+        this.dispose();
+        throw new Error(`${spec.name}: ${(e as Error).message} (dispose the other GPT-Neo model first: variables are named by HF names)`);
+      }
+      value.dispose(); // the variable holds its own reference
+    }
+    this.trainableVariables = [...this.params.values()];
+  }
+
+  /** A parameter by its HF name. */
+  param(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`GPT-Neo has no parameter ${name}`);
+    return v;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Forward pass
+
+  private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
+    // Biased variance over C, as torch.nn.LayerNorm.
+    const mean = tf.mean(x, -1, true); // (N, 1)
+    const centred = tf.sub(x, mean); // (N, C)
+    const variance = tf.mean(tf.square(centred), -1, true); // (N, 1)
+    const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, this.config.layerNormEpsilon)));
+    return tf.add(tf.mul(normed, this.param(`${prefix}.weight`)), this.param(`${prefix}.bias`));
+  }
+
+  private dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
+    return training && rate > 0 ? tf.dropout(x, rate) : x;
+  }
+
+  /** (N, C) → (B, H, T, D) */
+  private splitHeads(x: tf.Tensor, B: number, T: number): tf.Tensor {
+    const { numHeads: H, hiddenSize: C } = this.config;
+    const heads = tf.reshape(x, [B, T, H, C / H]); // (B, T, H, D)
+    return tf.transpose(heads, [0, 2, 1, 3]); // (B, H, T, D)
+  }
+
+  private attention(x: tf.Tensor, i: number, L: Layout, training: boolean, cache?: LayerCache[]): tf.Tensor {
+    const p = `transformer.h.${i}.attn.attention`;
+    const { B, T } = L;
+    const q = this.splitHeads(linear(x, this.param(`${p}.q_proj.weight`)), B, T); // (B, H, T, D)
+    let k = this.splitHeads(linear(x, this.param(`${p}.k_proj.weight`)), B, T); // (B, H, T, D)
+    let v = this.splitHeads(linear(x, this.param(`${p}.v_proj.weight`)), B, T); // (B, H, T, D)
+    if (cache) {
+      const past = cache[i];
+      if (past) {
+        k = tf.concat([past.k, k], 2); // (B, H, S, D)
+        v = tf.concat([past.v, v], 2); // (B, H, S, D)
+      }
+      cache[i] = { k, v };
+    }
+    // Unscaled scores in float32, then the structural + padding mask (GPT-Neo does not divide by sqrt(D)).
+    const bias = this.config.attentionLayers[i] === 'local' ? L.biasLocal : L.biasGlobal;
+    const scores = tf.add(matmul(q, swapLastAxes(k)), bias); // (B, H, T, S)
+    const probs = this.dropout(tf.softmax(scores), this.config.attentionDropout, training); // (B, H, T, S)
+    const context = tf.transpose(matmul(probs, v), [0, 2, 1, 3]); // (B, H, T, D) → (B, T, H, D)
+    const merged = tf.reshape(context, [B * T, this.config.hiddenSize]); // (N, C)
+    const out = linear(merged, this.param(`${p}.out_proj.weight`), this.param(`${p}.out_proj.bias`));
+    return this.dropout(out, this.config.residDropout, training);
+  }
+
+  private mlp(x: tf.Tensor, i: number, training: boolean): tf.Tensor {
+    const p = `transformer.h.${i}.mlp`;
+    const h = gelu(linear(x, this.param(`${p}.c_fc.weight`), this.param(`${p}.c_fc.bias`))); // (N, F)
+    const out = linear(h, this.param(`${p}.c_proj.weight`), this.param(`${p}.c_proj.bias`)); // (N, C)
+    return this.dropout(out, this.config.residDropout, training);
+  }
+
+  /** Token ids (N) → final hidden states after ln_f (N, C). */
+  private hidden(ids: tf.Tensor, L: Layout, training: boolean, cache?: LayerCache[]): tf.Tensor {
+    const positions = tf.tensor1d(L.positions, 'int32');
+    const tok = embedding(this.param('transformer.wte.weight'), ids); // (N, C)
+    const pos = embedding(this.param('transformer.wpe.weight'), positions); // (N, C)
+    let x = this.dropout(tf.add(tok, pos), this.config.embedDropout, training); // (N, C)
+    for (let i = 0; i < this.config.numLayers; i++) {
+      x = tf.add(x, this.attention(this.layerNorm(x, `transformer.h.${i}.ln_1`), i, L, training, cache));
+      x = tf.add(x, this.mlp(this.layerNorm(x, `transformer.h.${i}.ln_2`), i, training));
+    }
+    return this.layerNorm(x, 'transformer.ln_f');
+  }
+
+  /** Tied head: logits = h · wteᵀ, (N, C) → (N, V). */
+  private head(h: tf.Tensor): tf.Tensor {
+    return matmul(h, tf.transpose(this.param('transformer.wte.weight')));
+  }
+
+  /** Validates ids and positions and builds the masks for a batch (past = cached keys, generation only). */
+  private layout(batch: GPTNeoBatch, past = 0): Layout {
+    const { batchSize: B, seqLen: T, inputIds, attentionMask, segmentIds } = batch;
+    const { vocabSize: V, maxPositionEmbeddings: P, windowSize } = this.config;
+    if (inputIds.length !== B * T) throw new Error(`batch: inputIds has ${inputIds.length} entries, expected B·T = ${B * T}`);
+    for (const [name, arr] of [['attentionMask', attentionMask], ['labels', batch.labels], ['positionIds', batch.positionIds], ['segmentIds', segmentIds]] as const) {
+      if (arr && arr.length !== B * T) throw new Error(`batch: ${name} has ${arr.length} entries, expected B·T = ${B * T}`);
+    }
+    for (let i = 0; i < inputIds.length; i++) {
+      const id = inputIds[i];
+      if (!(id >= 0 && id < V)) throw new UserError(`token id ${id} at row ${Math.floor(i / T)} is outside the vocabulary (0..${V - 1})`);
+    }
+    const positions = past > 0 ? Int32Array.from({ length: T }, (_, t) => past + t) : (batch.positionIds ?? derivePositions(B, T, attentionMask, segmentIds));
+    for (const p of positions) {
+      if (p < 0 || p >= P) throw new UserError(`position ${p} is beyond the model's ${P} positions (max_position_embeddings)`);
+    }
+    const S = past + T;
+    const global = new Float32Array(B * T * S).fill(MASKED);
+    const local = new Float32Array(B * T * S).fill(MASKED);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const qi = past + t; // absolute query index
+        const row = (b * T + t) * S;
+        for (let j = 0; j <= qi; j++) {
+          const key = b * T + (j - past); // key j's slot in this batch (j ≥ past) — past keys are always real
+          if (j >= past && attentionMask && attentionMask[key] === 0) continue;
+          if (j >= past && segmentIds && segmentIds[key] !== segmentIds[b * T + t]) continue;
+          global[row + j] = 0;
+          if (qi - j < windowSize) local[row + j] = 0;
+        }
+      }
+    }
+    return {
+      B, T, S, positions,
+      biasGlobal: tf.tensor4d(global, [B, 1, T, S]), // (B, 1, T, S)
+      biasLocal: tf.tensor4d(local, [B, 1, T, S]), // (B, 1, T, S)
+    };
+  }
+
+  /** Logits for every position: (B, T, V). Call inside tf.tidy or dispose the result. */
+  logits(batch: GPTNeoBatch, options: { training?: boolean } = {}): tf.Tensor3D {
+    return tf.tidy(() => {
+      const L = this.layout(batch);
+      const h = this.hidden(tf.tensor1d(batch.inputIds, 'int32'), L, options.training ?? false);
+      return tf.reshape(this.head(h), [L.B, L.T, this.config.vocabSize]) as tf.Tensor3D; // (N, V) → (B, T, V)
+    });
+  }
+
+  /** Per-position next-token targets (shifted labels), their loss weights, and the number of trainable tokens. */
+  private targets(batch: GPTNeoBatch): { targets: Int32Array; weights: Float32Array; count: number } {
+    const { batchSize: B, seqLen: T, labels, segmentIds, exampleWeights } = batch;
+    if (!labels) throw new Error('lossTerms: the batch has no labels');
+    const targets = new Int32Array(B * T); // 0 where ignored (weight 0)
+    const weights = new Float32Array(B * T);
+    let count = 0;
+    for (let b = 0; b < B; b++) {
+      const w = exampleWeights ? exampleWeights[b] : 1;
+      for (let t = 0; t + 1 < T; t++) {
+        const i = b * T + t;
+        const label = labels[i + 1];
+        if (label === IGNORE_INDEX) continue;
+        if (segmentIds && segmentIds[i] !== segmentIds[i + 1]) continue; // never predict across packed examples
+        if (!(label >= 0 && label < this.config.vocabSize)) throw new UserError(`label ${label} at row ${b} is outside the vocabulary`);
+        targets[i] = label;
+        weights[i] = w;
+        count++;
+      }
+    }
+    return { targets, weights, count };
+  }
+
+  /** Per-position cross-entropy (N) of the shifted labels, with targets and weights. */
+  private tokenLosses(batch: GPTNeoBatch, training: boolean) {
+    const { targets, weights, count } = this.targets(batch);
+    const L = this.layout(batch);
+    const logits = this.head(this.hidden(tf.tensor1d(batch.inputIds, 'int32'), L, training)); // (N, V)
+    const targetT = tf.tensor1d(targets, 'int32');
+    return { logits, nll: crossEntropy(logits, targetT), targetT, weights, count };
+  }
+
+  /** Loss terms for one batch, inside the caller's tf.tidy / variableGrads (HF next-token shift, −100 ignored). */
+  lossTerms(batch: GPTNeoBatch, options: { training?: boolean } = {}): LossTerms {
+    const { logits, nll, targetT, weights, count } = this.tokenLosses(batch, options.training ?? false);
+    const w = tf.tensor1d(weights);
+    const lossSum = tf.sum(tf.mul(nll, w)) as tf.Scalar;
+    const trainable = tf.cast(tf.greater(w, 0), 'float32');
+    const hits = tf.cast(tf.equal(tf.argMax(logits, 1), targetT), 'float32');
+    const correct = tf.sum(tf.mul(hits, trainable)) as tf.Scalar;
+    return { lossSum, tokens: tf.scalar(count), correct };
+  }
+
+  /** Mean next-token cross-entropy over trainable tokens (HF `loss`; NaN when there are none). */
+  loss(batch: GPTNeoBatch): number {
+    return tf.tidy(() => {
+      const { lossSum, tokens } = this.lossTerms({ ...batch, exampleWeights: undefined });
+      return tf.div(lossSum, tokens).dataSync()[0];
+    });
+  }
+
+  /** log p(labels[t] | tokens < t) at each trainable position t (aligned with labels, B·T); 0 elsewhere. */
+  tokenLogProbs(batch: GPTNeoBatch): Float32Array {
+    const { batchSize: B, seqLen: T } = batch;
+    const { nll, values } = tf.tidy(() => {
+      const r = this.tokenLosses({ ...batch, exampleWeights: undefined }, false);
+      return { nll: r.nll.dataSync(), values: r.weights };
+    });
+    const out = new Float32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t + 1 < T; t++) {
+        const i = b * T + t;
+        if (values[i] > 0) out[i + 1] = -nll[i];
+      }
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Generation with a key/value cache: the prompt in one pass, then one position per new token.
+
+  /** One forward step over `ids` (batch of one) after `past` cached positions; returns the last position's logits. */
+  private step(ids: number[], past: number, cache: LayerCache[]): Float32Array {
+    const old = cache.slice();
+    const row = tf.tidy(() => {
+      const L = this.layout({ batchSize: 1, seqLen: ids.length, inputIds: Int32Array.from(ids) }, past);
+      const h = this.hidden(tf.tensor1d(Int32Array.from(ids), 'int32'), L, false, cache); // (T, C)
+      const last = tf.slice(h, [ids.length - 1, 0], [1, this.config.hiddenSize]); // (1, C)
+      for (const c of cache) {
+        tf.keep(c.k);
+        tf.keep(c.v);
+      }
+      return this.head(last); // (1, V)
+    });
+    disposeCache(old);
+    const logits = row.dataSync() as Float32Array;
+    row.dispose();
+    return logits;
+  }
+
+  /**
+   * Generates a continuation of `promptIds` (the new ids only, without the prompt; the EOS that stops it is not
+   * included). Greedy unless temperature > 0; then top-k, then top-p filtering and sampling from a seeded stream.
+   */
+  generate(promptIds: number[], options: GenerateOptions = {}): number[] {
+    if (promptIds.length === 0) throw new UserError('generate: the prompt is empty (give at least one token)');
+    const maxNew = options.maxNewTokens ?? 20;
+    const eos = options.eosTokenId === undefined ? this.config.eosTokenId : options.eosTokenId;
+    const rng = new Rng(options.seed ?? 0);
+    const cache: LayerCache[] = [];
+    const out: number[] = [];
+    try {
+      let logits = this.step(promptIds, 0, cache);
+      let length = promptIds.length;
+      while (out.length < maxNew) {
+        const next = pickNextToken(logits, options, rng);
+        if (eos !== null && next === eos) break;
+        out.push(next);
+        if (out.length >= maxNew || length >= this.config.maxPositionEmbeddings) break;
+        logits = this.step([next], length, cache);
+        length++;
+      }
+    } finally {
+      disposeCache(cache);
+    }
+    return out;
+  }
+}
+
+function disposeCache(cache: LayerCache[]): void {
+  for (const c of cache) {
+    c.k.dispose();
+    c.v.dispose();
+  }
+}
+
+/** gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** A fresh model with HF-style random initialisation from `seed` (see random.ts). */
+export function randomModel(config: GPTNeoConfig, seed: number): GPTNeoModel {
+  return new GPTNeoModel(config, (spec) => {
+    const values = initialValues(spec, config, seed);
+    const t = tf.tensor(values, spec.hfShape);
+    if (spec.kind !== 'linear') return t;
+    const transposed = tf.transpose(t); // [out, in] draw order as HF → [in, out]
+    t.dispose();
+    return transposed;
+  });
+}
