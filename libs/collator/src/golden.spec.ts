@@ -1,0 +1,47 @@
+// The default collator against trl 0.19.1 itself: every golden case, replayed from HF's ids, must give
+// exactly the batch and the warnings the seed's collator gave.
+import { describe, expect, it } from 'vitest';
+import { batchToJson, cumulativeSeqLens } from './batch';
+import { fromConfig } from './collator';
+import { goldenCases, type GoldenCase } from './fixtures';
+import { completionOnlyConfig, languageModelingConfig } from './presets';
+import { warningCollector } from './warnings';
+
+function configFor(c: GoldenCase) {
+  const common = { padToMultipleOf: c.padToMultipleOf, maxLength: c.maxLength ?? undefined };
+  if (c.kind === 'language-modeling') return languageModelingConfig(common);
+  return completionOnlyConfig({
+    ...common,
+    responseTemplate: c.responseIds ?? [],
+    instructionTemplate: c.instructionIds,
+    ignoreIndex: c.ignoreIndex,
+    paddingFree: c.paddingFree,
+  });
+}
+
+function seedOutput(c: GoldenCase) {
+  const { sink, warnings } = warningCollector();
+  const collator = fromConfig(configFor(c), { onWarning: sink });
+  const { batch } = collator.collate(c.ids.map((inputIds) => ({ inputIds })));
+  const json: Record<string, number[][] | number[]> = batchToJson(batch);
+  if (c.paddingFree) {
+    delete json.attention_mask;
+    delete json.segment_ids;
+    const { cuSeqLens, maxLength } = cumulativeSeqLens(batch.positionIds ?? new Int32Array());
+    json.cu_seq_lens_q = json.cu_seq_lens_k = [cuSeqLens];
+    json.max_length_q = json.max_length_k = [maxLength];
+  }
+  return { json, warnings: warnings.map((w) => (w.code === 'instruction-template-not-found' ? 'instruction' : 'response')) };
+}
+
+describe('golden: trl 0.19.1 DataCollatorForCompletionOnlyLM, GPT-2, pad = eos', () => {
+  const cases = goldenCases();
+  it('covers the cases the seed must reproduce', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+  });
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const { json, warnings } = seedOutput(c);
+    expect(json).toEqual(c.expected);
+    expect(warnings).toEqual(c.warnings);
+  });
+});

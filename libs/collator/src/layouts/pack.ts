@@ -1,0 +1,70 @@
+// Fix (off by default): several examples per row, without attention or targets crossing between them.
+// Pitfall it fixes: padding to the longest row wastes most of a batch when lengths vary; naive packing
+// (concatenating examples) fixes that but lets each example attend to, and be trained to follow, the
+// previous one. Here rows are filled in order (next-fit) up to `length`; every token carries its
+// example's segment id (padding: -1) and its position within the example; each example's first label is
+// ignored, so the summed loss equals the loss of the examples collated one per row.
+import type { Row } from '../row';
+import { PAD_LABEL } from '../steps/step';
+import { paddedLength, type Layout } from './layout';
+
+export interface PackConfig {
+  type: 'pack';
+  /** Tokens per packed row (examples must be truncated to at most this). */
+  length: number;
+  padTokenId: number;
+  padToMultipleOf?: number | null;
+  ignoreIndex?: number;
+}
+
+export function pack(config: PackConfig): Layout<PackConfig> {
+  const { length, padTokenId, padToMultipleOf = null, ignoreIndex = PAD_LABEL } = config;
+  return {
+    config,
+    build(rows) {
+      const bins = nextFit(rows, length);
+      const B = bins.length;
+      let longest = 0;
+      for (const bin of bins) longest = Math.max(longest, bin.reduce((n, r) => n + r.ids.length, 0));
+      const T = paddedLength(longest, padToMultipleOf);
+      const inputIds = new Int32Array(B * T).fill(padTokenId);
+      const attentionMask = new Int32Array(B * T);
+      const labels = new Int32Array(B * T).fill(PAD_LABEL);
+      const positionIds = new Int32Array(B * T);
+      const segmentIds = new Int32Array(B * T).fill(-1);
+      bins.forEach((bin, b) => {
+        let at = b * T;
+        bin.forEach((row, segment) => {
+          const n = row.ids.length;
+          inputIds.set(row.ids, at);
+          labels.set(row.labels, at);
+          if (n > 0) labels[at] = ignoreIndex;
+          attentionMask.fill(1, at, at + n);
+          segmentIds.fill(segment, at, at + n);
+          for (let t = 0; t < n; t++) positionIds[at + t] = t;
+          at += n;
+        });
+      });
+      return {
+        batch: { batchSize: B, seqLen: T, inputIds, attentionMask, labels, positionIds, segmentIds },
+        examples: bins.map((bin) => bin.map((r) => r.name)),
+      };
+    },
+  };
+}
+
+function nextFit(rows: Row[], length: number): Row[][] {
+  const bins: Row[][] = [];
+  let fill = length + 1;
+  for (const row of rows) {
+    const n = row.ids.length;
+    if (n > length) throw new RangeError(`${row.name} has ${n} tokens, more than the packed row length ${length}; truncate first`);
+    if (fill + n > length) {
+      bins.push([]);
+      fill = 0;
+    }
+    bins[bins.length - 1].push(row);
+    fill += n;
+  }
+  return bins;
+}

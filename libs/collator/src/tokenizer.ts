@@ -1,0 +1,14 @@
+// The slice of @ftune/tokenizer's `Tokenizer` the collator uses, stated structurally so the core stays
+// a pure function of token ids: any `Tokenizer` from @ftune/tokenizer satisfies it.
+
+export interface TemplateTokenizer {
+  /** Encodes text without special tokens (GPT-2 adds none either way). */
+  encodeIds(text: string): number[];
+  decode(ids: ArrayLike<number>): string;
+  readonly eosTokenId: number | null;
+}
+
+/** A tokenizer that also reports character offsets (needed only by the template-in-context check). */
+export interface OffsetTokenizer extends TemplateTokenizer {
+  encode(text: string): { inputIds: number[]; offsets: Array<[number, number]> };
+}
