@@ -1,1 +1,19 @@
 // @ftune/trainer — The fine-tuning loop: AdamW, schedules, clipping, accumulation, checkpoints and exact resume.
+export * from './types';
+export * from './args';
+export * from './train';
+export * from './optim/adamw';
+export * from './optim/decay';
+export * from './optim/clip';
+export * from './schedules/lr-schedule';
+export * from './data/random';
+export * from './data/order';
+export * from './monitor/early-stopping';
+export * from './monitor/signals';
+export {
+  listCheckpoints,
+  readTrainerState,
+  type TrainerState,
+  type CheckpointInfo,
+} from './checkpoint/checkpoint';
+export { readSafetensors, writeSafetensors, type NamedArray } from './checkpoint/safetensors';

@@ -1,0 +1,3 @@
+// Test helpers for the trainer and its users: a tiny TrainableModel and a synthetic token task.
+export * from './tiny-lm';
+export * from './tasks';
