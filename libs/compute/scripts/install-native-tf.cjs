@@ -5,7 +5,9 @@
 // wheel, lays them out as tfjs-node's deps/ expects and builds the addon from source against Node's own headers.
 // The finished package is cached outside the repository and linked into node_modules on every later install.
 // Never fails the install: on any error it prints a warning and exits 0 (the backend chooser then uses wasm).
-// Run from the root package.json `postinstall`; `FTUNE_NATIVE_TF=skip` turns it off.
+// Run from the root package.json `postinstall`, and from `dependencies` (npm runs that after any change to
+// node_modules, e.g. `npm install <pkg>`, which prunes this package as extraneous). `FTUNE_NATIVE_TF=skip` turns it off,
+// `FTUNE_NATIVE_TF=rebuild` rebuilds the cached package.
 'use strict';
 
 const cp = require('node:child_process');
@@ -219,6 +221,19 @@ function place() {
   fs.renameSync(tmp, target);
 }
 
+/** Whether node_modules already holds the cached build (as after `postinstall` following `dependencies`). */
+function isPlaced() {
+  const read = (dir) => {
+    try {
+      return fs.readFileSync(path.join(dir, MARKER), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const placed = read(target);
+  return placed !== undefined && placed === read(builtDir) && fs.existsSync(path.join(target, 'deps', 'lib', 'libtensorflow_cc.so.2'));
+}
+
 function verify() {
   const probe =
     "const tf = require('@tensorflow/tfjs-node'); tf.setBackend('tensorflow');" +
@@ -237,6 +252,8 @@ async function main() {
     return log('node_modules/@tensorflow/tfjs-node was installed another way; leaving it alone');
   }
   const started = Date.now();
+  if (process.env.FTUNE_NATIVE_TF === 'rebuild') rmrf(builtDir);
+  else if (isPlaced()) return log('node_modules/@tensorflow/tfjs-node is in place');
   if (!fs.existsSync(path.join(builtDir, MARKER))) await buildIntoCache();
   else log(`reusing the cached build in ${builtDir}`);
   place();

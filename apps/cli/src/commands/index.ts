@@ -1,6 +1,7 @@
 // The list of `ftune` commands, one module each.
 import type { Command } from 'commander';
+import { registerBackend } from './backend';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerBackend];

@@ -1,0 +1,128 @@
+// Loaders for the four TensorFlow.js backends ftune can compute on. Packages that may be missing
+// (@tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node) are required lazily; a loader that cannot provide
+// its backend throws BackendUnavailable with a one-line reason. All share one @tensorflow/tfjs-core engine.
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { detectGpu } from './gpu';
+import { registerFastKernels } from './kernels';
+
+/** What a process computes on: `tensorflow` = libtensorflow through tfjs-node(-gpu). */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** The chooser's candidates, in order of preference. */
+export const CANDIDATES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type Candidate = (typeof CANDIDATES)[number];
+
+export interface BackendInfo {
+  backend: BackendName;
+  device: 'cpu' | 'gpu';
+  /** libtensorflow's version for `tensorflow`, the tfjs backend package's version otherwise. */
+  version: string;
+  /** Threads the backend computes with. */
+  threads: number;
+}
+
+export class BackendUnavailable extends Error {
+  constructor(
+    readonly candidate: Candidate,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'BackendUnavailable';
+  }
+}
+
+const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
+/** Which native package was loaded (only one can be: both register the `tensorflow` backend). */
+let nativeLoaded: 'tensorflow-gpu' | 'tensorflow' | undefined;
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+function requireNative(candidate: 'tensorflow-gpu' | 'tensorflow'): void {
+  if (nativeLoaded === candidate) return;
+  if (nativeLoaded) throw new BackendUnavailable(candidate, `${NATIVE_PACKAGES[nativeLoaded]} is already loaded`);
+  const name = NATIVE_PACKAGES[candidate];
+  try {
+    require.resolve(name);
+  } catch {
+    const hint =
+      candidate === 'tensorflow' ? 'run `npm run install:native-tf`' : 'use the GPU image (k8s/images/train-gpu.Dockerfile)';
+    throw new BackendUnavailable(candidate, `${name} is not installed (${hint})`);
+  }
+  try {
+    require(name);
+  } catch (e) {
+    throw new BackendUnavailable(candidate, `${name} failed to load: ${firstLine(e)}`);
+  }
+  nativeLoaded = candidate;
+}
+
+async function activate(candidate: Candidate, name: BackendName): Promise<void> {
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new BackendUnavailable(candidate, `backend '${name}' failed to initialise: ${firstLine(e)}`);
+  }
+  if (!ok) throw new BackendUnavailable(candidate, `backend '${name}' failed to initialise`);
+}
+
+async function loadGpu(): Promise<void> {
+  const report = detectGpu();
+  if (!report.gpu) throw new BackendUnavailable('tensorflow-gpu', report.evidence);
+  if (report.missingLibraries.length > 0) {
+    throw new BackendUnavailable(
+      'tensorflow-gpu',
+      `${report.evidence}, but ${report.missingLibraries.join(', ')} not found (tfjs-node-gpu 4.22 needs CUDA 11.2 and cuDNN 8.1)`,
+    );
+  }
+  requireNative('tensorflow-gpu');
+  await activate('tensorflow-gpu', 'tensorflow');
+}
+
+const loaders: Record<Candidate, () => Promise<void>> = {
+  'tensorflow-gpu': loadGpu,
+  tensorflow: async () => {
+    requireNative('tensorflow');
+    await activate('tensorflow', 'tensorflow');
+  },
+  wasm: async () => {
+    require('@tensorflow/tfjs-backend-wasm');
+    registerFastKernels('wasm');
+    await activate('wasm', 'wasm');
+  },
+  cpu: async () => {
+    require('@tensorflow/tfjs-backend-cpu');
+    registerFastKernels('cpu');
+    await activate('cpu', 'cpu');
+  },
+};
+
+/** Loads one candidate and makes it the active backend; throws BackendUnavailable with the reason. */
+export async function loadBackend(candidate: Candidate): Promise<BackendInfo> {
+  await loaders[candidate]();
+  return backendInfo();
+}
+
+interface NativeBackend {
+  binding?: { TF_Version?: string };
+}
+
+/** The active backend, its device, version and thread count. */
+export function backendInfo(): BackendInfo {
+  const name = tf.getBackend();
+  if (name === 'tensorflow') {
+    const version = (tf.backend() as unknown as NativeBackend).binding?.TF_Version ?? 'unknown';
+    return { backend: 'tensorflow', device: nativeLoaded === 'tensorflow-gpu' ? 'gpu' : 'cpu', version, threads: availableParallelism() };
+  }
+  if (name === 'wasm') {
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    return { backend: 'wasm', device: 'cpu', version: wasm.version_wasm, threads: wasm.getThreadsCount() };
+  }
+  if (name === 'cpu') {
+    const cpu = require('@tensorflow/tfjs-backend-cpu') as typeof import('@tensorflow/tfjs-backend-cpu');
+    return { backend: 'cpu', device: 'cpu', version: cpu.version_cpu, threads: 1 };
+  }
+  throw new Error(`the active TensorFlow.js backend '${name}' is not one ftune chooses`);
+}
