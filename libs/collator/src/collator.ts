@@ -13,7 +13,7 @@ import { maskPadId } from './steps/mask-pad-id';
 import { requireTrainable } from './steps/require-trainable';
 import type { RowStep } from './steps/step';
 import { truncate } from './steps/truncate';
-import type { OffsetTokenizer } from './tokenizer';
+import type { TemplateTokenizer } from './tokenizer';
 import { ignoreWarnings, type WarningSink } from './warnings';
 
 export interface CollateResult {
@@ -26,7 +26,7 @@ export interface CollateResult {
 
 export interface CollatorDeps {
   /** Needed only by the 'check-template-context' step. */
-  tokenizer?: OffsetTokenizer;
+  tokenizer?: TemplateTokenizer;
   /** Receives every warning; default: dropped. */
   onWarning?: WarningSink;
 }

@@ -5,6 +5,7 @@ import { batchToJson, cumulativeSeqLens } from './batch';
 import { fromConfig } from './collator';
 import { goldenCases, type GoldenCase } from './fixtures';
 import { completionOnlyConfig, languageModelingConfig } from './presets';
+import { gpt2Tokenizer } from './testing';
 import { warningCollector } from './warnings';
 
 function configFor(c: GoldenCase) {
@@ -43,5 +44,28 @@ describe('golden: trl 0.19.1 DataCollatorForCompletionOnlyLM, GPT-2, pad = eos',
     const { json, warnings } = seedOutput(c);
     expect(json).toEqual(c.expected);
     expect(warnings).toEqual(c.warnings);
+  });
+});
+
+describe('golden from text: GPT-2 tokenizer + template strings give the same batches', () => {
+  const cases = goldenCases().filter((c) => c.kind === 'completion-only');
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const tokenizer = gpt2Tokenizer();
+    const ids = c.texts.map((t) => tokenizer.encodeIds(t));
+    expect(ids).toEqual(c.ids);
+    const config = completionOnlyConfig(
+      {
+        responseTemplate: c.response ?? [],
+        instructionTemplate: c.instruction,
+        padToMultipleOf: c.padToMultipleOf,
+        maxLength: c.maxLength ?? undefined,
+        ignoreIndex: c.ignoreIndex,
+        paddingFree: c.paddingFree,
+      },
+      tokenizer,
+    );
+    const fromText = batchToJson(fromConfig(config).collate(ids.map((inputIds) => ({ inputIds }))).batch);
+    expect(fromText.input_ids).toEqual(c.expected.input_ids);
+    expect(fromText.labels).toEqual(c.expected.labels);
   });
 });

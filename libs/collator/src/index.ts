@@ -4,7 +4,7 @@ export * from './batch';
 export * from './warnings';
 export type { Example } from './row';
 export * from './template';
-export type { TemplateTokenizer, OffsetTokenizer } from './tokenizer';
+export type { TemplateTokenizer } from './tokenizer';
 export type { CollatorConfig, StepConfig, LayoutConfig } from './config';
 export type { TruncateConfig } from './steps/truncate';
 export type { AppendEosConfig } from './steps/append-eos';

@@ -8,8 +8,8 @@ import type { TemplateTokenizer } from './tokenizer';
  * A template as the user gives it:
  * - a string, encoded on its own (trl's behaviour; " ### Answer:" and "### Answer:" differ for GPT-2);
  * - ids, used as they are;
- * - `{ text, context }`: `text` encoded after `context` with the context's tokens dropped, which
- *   is trl's documented ids-with-context trick (`encode("\n### Assistant:")[1:]`) done safely.
+ * - `{ text, context }`: the ids of `text` as it tokenizes after `context` — trl's documented
+ *   ids-with-context trick (`encode("\n### Assistant:")[1:]`) without counting context tokens by hand.
  */
 export type TemplateSpec = string | readonly number[] | { text: string; context: string };
 
@@ -48,15 +48,10 @@ function isIdList(spec: TemplateSpec): spec is readonly number[] {
 }
 
 function withContext(text: string, context: string, tokenizer: TemplateTokenizer): Template {
-  const contextIds = tokenizer.encodeIds(context);
-  const all = tokenizer.encodeIds(context + text);
-  const keepsContext = contextIds.every((id, i) => all[i] === id);
-  if (!keepsContext) {
-    throw new TemplateError(
-      `template ${JSON.stringify(text)} merges with its context ${JSON.stringify(context)} into other tokens; choose a context that ends at a token boundary (e.g. "\\n")`,
-    );
-  }
-  const ids = all.slice(contextIds.length);
+  const { inputIds, offsets } = tokenizer.encode(context + text);
+  // the tokens that cover the template's characters, as they come out after the context; a token that
+  // straddles the boundary (" ###" after "\n ") is part of the template in context
+  const ids = inputIds.filter((_, i) => offsets[i][1] > context.length);
   return { ids, label: `${text} (after ${JSON.stringify(context)})`, text };
 }
 

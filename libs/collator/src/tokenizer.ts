@@ -4,11 +4,8 @@
 export interface TemplateTokenizer {
   /** Encodes text without special tokens (GPT-2 adds none either way). */
   encodeIds(text: string): number[];
+  /** Ids with the character span of each token (for templates given with context, and the context check). */
+  encode(text: string): { inputIds: number[]; offsets: Array<[number, number]> };
   decode(ids: ArrayLike<number>): string;
   readonly eosTokenId: number | null;
-}
-
-/** A tokenizer that also reports character offsets (needed only by the template-in-context check). */
-export interface OffsetTokenizer extends TemplateTokenizer {
-  encode(text: string): { inputIds: number[]; offsets: Array<[number, number]> };
 }

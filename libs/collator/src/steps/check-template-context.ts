@@ -6,7 +6,7 @@
 // the cure is a template given with its context ({ text, context }, see template.ts).
 import type { Row } from '../row';
 import { allMatches, type Template } from '../template';
-import type { OffsetTokenizer } from '../tokenizer';
+import type { TemplateTokenizer } from '../tokenizer';
 import type { WarningSink } from '../warnings';
 import type { RowStep } from './step';
 
@@ -15,7 +15,7 @@ export interface CheckTemplateContextConfig {
   templates: Template[];
 }
 
-export function checkTemplateContext(config: CheckTemplateContextConfig, tokenizer: OffsetTokenizer): RowStep<CheckTemplateContextConfig> {
+export function checkTemplateContext(config: CheckTemplateContextConfig, tokenizer: TemplateTokenizer): RowStep<CheckTemplateContextConfig> {
   return {
     config,
     apply(rows, warn) {
@@ -28,7 +28,7 @@ export function checkTemplateContext(config: CheckTemplateContextConfig, tokeniz
   };
 }
 
-function checkRow(row: Row, text: string, template: Template, tokenizer: OffsetTokenizer, warn: WarningSink): void {
+function checkRow(row: Row, text: string, template: Template, tokenizer: TemplateTokenizer, warn: WarningSink): void {
   const needle = template.text?.trim();
   if (!needle) return;
   const encoding = tokenizer.encode(text);
