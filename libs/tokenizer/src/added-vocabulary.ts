@@ -19,6 +19,9 @@ export interface Segment {
   end: number;
   /** Id of the added token this segment is, or -1 for plain text. */
   id: number;
+  /** Offsets reported for an added token: its content, without the whitespace lstrip/rstrip took. */
+  tokenStart?: number;
+  tokenEnd?: number;
 }
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
@@ -66,7 +69,13 @@ export class AddedVocabulary {
       if (m.token.lstrip) while (start > plainStart && SPACE.test(text[start - 1])) start--;
       if (m.token.rstrip) while (end < text.length && SPACE.test(text[end])) end++;
       if (start > plainStart) out.push({ start: plainStart, end: start, id: -1 });
-      out.push({ start, end, id: m.token.id });
+      out.push({
+        start,
+        end,
+        id: m.token.id,
+        tokenStart: m.start,
+        tokenEnd: m.start + m.token.content.length,
+      });
       plainStart = end;
       pos = end;
     }

@@ -138,7 +138,7 @@ export class HfTokenizer implements Tokenizer {
     for (const seg of segments) {
       if (seg.id >= 0) {
         ids.push(seg.id);
-        offsets.push([seg.start, seg.end]);
+        offsets.push([seg.tokenStart ?? seg.start, seg.tokenEnd ?? seg.end]);
       } else {
         this.encodeSegment(text, seg.start, seg.end, ids, offsets);
       }

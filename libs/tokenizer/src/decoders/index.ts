@@ -14,7 +14,8 @@ export interface Decoder {
   decode(tokens: string[]): string;
 }
 
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF is text, not a byte-order mark to drop
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 export function byteLevelDecode(tokens: string[]): string {
