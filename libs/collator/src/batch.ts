@@ -54,3 +54,26 @@ export function cumulativeSeqLens(positionIds: Int32Array): { cuSeqLens: number[
   cuSeqLens.push(positionIds.length);
   return { cuSeqLens, maxLength: maxPosition + 1 };
 }
+
+/**
+ * The batch keyed exactly as trl 0.19.1 returns it: input_ids, attention_mask, labels; padding-free
+ * batches drop attention_mask and carry position_ids, cu_seq_lens_q/k and max_length_q/k instead.
+ * Packed batches add position_ids and segment_ids (ftune's own keys).
+ */
+export function hfBatchJson(
+  batch: CollatedBatch,
+  paddingFree: boolean,
+): Record<string, number[][] | number[]> {
+  const json: Record<string, number[][] | number[]> = batchToJson(batch);
+  if (!paddingFree) return json;
+  const { cuSeqLens, maxLength } = cumulativeSeqLens(batch.positionIds ?? new Int32Array());
+  return {
+    input_ids: json.input_ids,
+    labels: json.labels,
+    position_ids: json.position_ids,
+    cu_seq_lens_q: [cuSeqLens],
+    cu_seq_lens_k: [cuSeqLens],
+    max_length_k: [maxLength],
+    max_length_q: [maxLength],
+  };
+}

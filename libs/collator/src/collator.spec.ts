@@ -8,12 +8,17 @@ import { warningCollector } from './warnings';
 
 describe('collator as data', () => {
   it('rebuilds from its JSON config (e.g. carried in an event) with the same output and no tokenizer', () => {
-    const config = completionOnlyConfig({ responseTemplate: '### Assistant:', instructionTemplate: '### Human:', maxLength: 20 }, gpt2Tokenizer());
+    const config = completionOnlyConfig(
+      { responseTemplate: '### Assistant:', instructionTemplate: '### Human:', maxLength: 20 },
+      gpt2Tokenizer(),
+    );
     const travelled = JSON.parse(JSON.stringify(config)) as typeof config;
     const examples = goldenCases()
       .filter((c) => c.instruction === '### Human:')
       .flatMap((c) => c.ids.map((inputIds) => ({ inputIds })));
-    expect(batchToJson(fromConfig(travelled).collate(examples).batch)).toEqual(batchToJson(fromConfig(config).collate(examples).batch));
+    expect(batchToJson(fromConfig(travelled).collate(examples).batch)).toEqual(
+      batchToJson(fromConfig(config).collate(examples).batch),
+    );
     expect(travelled.steps.map((s) => s.type)).toEqual(['truncate', 'mask-pad-id', 'completion-only']);
     expect(travelled.layout).toEqual({ type: 'pad', padTokenId: 50256, padToMultipleOf: 8 });
   });
@@ -44,8 +49,14 @@ describe('collator as data', () => {
   });
 
   it('rejects padding-free together with packing, and a packed row longer than allowed', () => {
-    expect(() => completionOnlyConfig({ responseTemplate: [1], paddingFree: true, packLength: 8 })).toThrow(RangeError);
-    const collator = fromConfig({ type: 'collator', steps: [], layout: { type: 'pack', length: 2, padTokenId: 0 } });
+    expect(() => completionOnlyConfig({ responseTemplate: [1], paddingFree: true, packLength: 8 })).toThrow(
+      RangeError,
+    );
+    const collator = fromConfig({
+      type: 'collator',
+      steps: [],
+      layout: { type: 'pack', length: 2, padTokenId: 0 },
+    });
     expect(() => collator.collate([{ inputIds: [1, 2, 3] }])).toThrow(/more than the packed row length/);
   });
 });

@@ -43,7 +43,13 @@ export class Collator {
     let rows = examples.map(toRow);
     for (const step of this.steps) rows = step.apply(rows, this.warn);
     const laidOut = this.layout.build(rows);
-    const dropped = rows.length === examples.length ? [] : droppedNames(examples.map(exampleName), rows.map((r) => r.name));
+    const dropped =
+      rows.length === examples.length
+        ? []
+        : droppedNames(
+            examples.map(exampleName),
+            rows.map((r) => r.name),
+          );
     return { ...laidOut, dropped };
   }
 }

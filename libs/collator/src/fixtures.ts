@@ -33,10 +33,12 @@ export interface GoldenCliCase {
 const FIXTURES = join(__dirname, '..', 'fixtures');
 
 export function goldenCases(): GoldenCase[] {
-  return (JSON.parse(readFileSync(join(FIXTURES, 'completion-only.json'), 'utf8')) as { cases: GoldenCase[] }).cases;
+  return (JSON.parse(readFileSync(join(FIXTURES, 'completion-only.json'), 'utf8')) as { cases: GoldenCase[] })
+    .cases;
 }
 
 /** Held out: only the CLI end-to-end test may read these. */
 export function goldenCliCases(): GoldenCliCase[] {
-  return (JSON.parse(readFileSync(join(FIXTURES, 'cli-holdout.json'), 'utf8')) as { cases: GoldenCliCase[] }).cases;
+  return (JSON.parse(readFileSync(join(FIXTURES, 'cli-holdout.json'), 'utf8')) as { cases: GoldenCliCase[] })
+    .cases;
 }

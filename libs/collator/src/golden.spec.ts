@@ -1,7 +1,7 @@
 // The default collator against trl 0.19.1 itself: every golden case, replayed from HF's ids, must give
 // exactly the batch and the warnings the seed's collator gave.
 import { describe, expect, it } from 'vitest';
-import { batchToJson, cumulativeSeqLens } from './batch';
+import { batchToJson, hfBatchJson } from './batch';
 import { fromConfig } from './collator';
 import { goldenCases, type GoldenCase } from './fixtures';
 import { completionOnlyConfig, languageModelingConfig } from './presets';
@@ -24,15 +24,11 @@ function seedOutput(c: GoldenCase) {
   const { sink, warnings } = warningCollector();
   const collator = fromConfig(configFor(c), { onWarning: sink });
   const { batch } = collator.collate(c.ids.map((inputIds) => ({ inputIds })));
-  const json: Record<string, number[][] | number[]> = batchToJson(batch);
-  if (c.paddingFree) {
-    delete json.attention_mask;
-    delete json.segment_ids;
-    const { cuSeqLens, maxLength } = cumulativeSeqLens(batch.positionIds ?? new Int32Array());
-    json.cu_seq_lens_q = json.cu_seq_lens_k = [cuSeqLens];
-    json.max_length_q = json.max_length_k = [maxLength];
-  }
-  return { json, warnings: warnings.map((w) => (w.code === 'instruction-template-not-found' ? 'instruction' : 'response')) };
+  const json = hfBatchJson(batch, c.paddingFree ?? false);
+  return {
+    json,
+    warnings: warnings.map((w) => (w.code === 'instruction-template-not-found' ? 'instruction' : 'response')),
+  };
 }
 
 describe('golden: trl 0.19.1 DataCollatorForCompletionOnlyLM, GPT-2, pad = eos', () => {

@@ -41,9 +41,16 @@ export interface CompletionOnlyOptions extends LanguageModelingOptions {
 }
 
 /** The seed's plain LM collator (labels = ids, pad id masked), with the same fixes available. */
-export function languageModelingConfig(options: LanguageModelingOptions = {}, tokenizer?: TemplateTokenizer): CollatorConfig {
+export function languageModelingConfig(
+  options: LanguageModelingOptions = {},
+  tokenizer?: TemplateTokenizer,
+): CollatorConfig {
   const ids = tokenIds(options, tokenizer);
-  return { type: 'collator', steps: leadingSteps(options, ids), layout: layoutFor(options, ids.pad, -100, false) };
+  return {
+    type: 'collator',
+    steps: leadingSteps(options, ids),
+    layout: layoutFor(options, ids.pad, -100, false),
+  };
 }
 
 export function completionOnlyConfig(
@@ -54,7 +61,8 @@ export function completionOnlyConfig(
   const ids = tokenIds(options, tokenizer);
   const ignoreIndex = options.ignoreIndex ?? -100;
   const response = resolveTemplate(options.responseTemplate, tokenizer);
-  const instruction = options.instructionTemplate == null ? null : resolveTemplate(options.instructionTemplate, tokenizer);
+  const instruction =
+    options.instructionTemplate == null ? null : resolveTemplate(options.instructionTemplate, tokenizer);
   if (instruction && ids.pad === ids.eos && !options.keepEos) {
     onWarning?.({
       code: 'pad-equals-eos',
@@ -63,12 +71,17 @@ export function completionOnlyConfig(
     });
   }
   const steps: StepConfig[] = leadingSteps(options, ids);
-  if (options.checkTemplateContext) steps.push({ type: 'check-template-context', templates: templatesOf(response, instruction) });
+  if (options.checkTemplateContext)
+    steps.push({ type: 'check-template-context', templates: templatesOf(response, instruction) });
   steps.push({ type: 'completion-only', response, instruction, ignoreIndex });
   if (options.untrainableRows && options.untrainableRows !== 'keep') {
     steps.push({ type: 'require-trainable', action: options.untrainableRows, ignoreIndex });
   }
-  return { type: 'collator', steps, layout: layoutFor(options, ids.pad, ignoreIndex, options.paddingFree ?? false) };
+  return {
+    type: 'collator',
+    steps,
+    layout: layoutFor(options, ids.pad, ignoreIndex, options.paddingFree ?? false),
+  };
 }
 
 interface TokenIds {
@@ -85,16 +98,24 @@ function leadingSteps(options: LanguageModelingOptions, ids: TokenIds): StepConf
   const steps: StepConfig[] = [];
   if (options.appendEos) steps.push({ type: 'append-eos', eosTokenId: ids.eos });
   const maxLength = options.maxLength ?? options.packLength;
-  if (maxLength !== undefined) steps.push({ type: 'truncate', maxLength: Math.min(maxLength, options.packLength ?? maxLength) });
+  if (maxLength !== undefined)
+    steps.push({ type: 'truncate', maxLength: Math.min(maxLength, options.packLength ?? maxLength) });
   if (!options.keepEos) steps.push({ type: 'mask-pad-id', padTokenId: ids.pad });
   return steps;
 }
 
-function layoutFor(options: LanguageModelingOptions, padTokenId: number, ignoreIndex: number, paddingFree: boolean): LayoutConfig {
+function layoutFor(
+  options: LanguageModelingOptions,
+  padTokenId: number,
+  ignoreIndex: number,
+  paddingFree: boolean,
+): LayoutConfig {
   const padToMultipleOf = options.padToMultipleOf === undefined ? 8 : options.padToMultipleOf;
-  if (paddingFree && options.packLength !== undefined) throw new RangeError('choose padding-free or packing, not both');
+  if (paddingFree && options.packLength !== undefined)
+    throw new RangeError('choose padding-free or packing, not both');
   if (paddingFree) return { type: 'padding-free', ignoreIndex };
-  if (options.packLength !== undefined) return { type: 'pack', length: options.packLength, padTokenId, padToMultipleOf, ignoreIndex };
+  if (options.packLength !== undefined)
+    return { type: 'pack', length: options.packLength, padTokenId, padToMultipleOf, ignoreIndex };
   return { type: 'pad', padTokenId, padToMultipleOf };
 }
 

@@ -10,7 +10,11 @@ describe('templates', () => {
   });
 
   it('takes ids as they are and names them as trl prints a list', () => {
-    expect(resolveTemplate([21017, 23998, 25])).toEqual({ ids: [21017, 23998, 25], label: '[21017, 23998, 25]', text: undefined });
+    expect(resolveTemplate([21017, 23998, 25])).toEqual({
+      ids: [21017, 23998, 25],
+      label: '[21017, 23998, 25]',
+      text: undefined,
+    });
   });
 
   it('refuses text without a tokenizer and templates with no tokens', () => {

@@ -39,7 +39,8 @@ export function resolveTemplate(spec: TemplateSpec, tokenizer?: TemplateTokenize
   } else {
     template = withContext(spec.text, spec.context, tokenizer);
   }
-  if (template.ids.length === 0) throw new TemplateError(`template ${JSON.stringify(template.label)} encodes to no tokens`);
+  if (template.ids.length === 0)
+    throw new TemplateError(`template ${JSON.stringify(template.label)} encodes to no tokens`);
   return template;
 }
 

@@ -25,7 +25,9 @@ export function collateTexts(texts: string[], options: CompletionOnlyOptions): C
   const tokenizer = gpt2Tokenizer();
   const { sink, warnings } = warningCollector();
   const collator = fromConfig(completionOnlyConfig(options, tokenizer, sink), { tokenizer, onWarning: sink });
-  const result = collator.collate(texts.map((text, i) => ({ inputIds: tokenizer.encodeIds(text), text, name: `line ${i + 1}` })));
+  const result = collator.collate(
+    texts.map((text, i) => ({ inputIds: tokenizer.encodeIds(text), text, name: `line ${i + 1}` })),
+  );
   return { ...result, json: batchToJson(result.batch), warnings };
 }
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { collateTexts, EOS } from '../testing';
 
 const ANSWER = '### Answer:';
-const TEXTS = [`Q: 2+2?\n${ANSWER} 4${EOS}`, `Q: hi\n${ANSWER} hello there${EOS}`, `Q: 1\n${ANSWER} 1`, `Q: long one, really quite long\n${ANSWER} yes`];
+const TEXTS = [
+  `Q: 2+2?\n${ANSWER} 4${EOS}`,
+  `Q: hi\n${ANSWER} hello there${EOS}`,
+  `Q: 1\n${ANSWER} 1`,
+  `Q: long one, really quite long\n${ANSWER} yes`,
+];
 
 describe('packLength: several examples per row without crossing', () => {
   it('pitfall: padding every row to the longest wastes the batch', () => {
@@ -20,7 +25,10 @@ describe('packLength: several examples per row without crossing', () => {
 
   it('cure: rows filled in order, each token tagged with its example and position', () => {
     const packed = collateTexts(TEXTS, { responseTemplate: ANSWER, packLength: 24 });
-    expect(packed.examples).toEqual([['line 1', 'line 2'], ['line 3', 'line 4']]);
+    expect(packed.examples).toEqual([
+      ['line 1', 'line 2'],
+      ['line 3', 'line 4'],
+    ]);
     expect(packed.batch.batchSize).toBe(2);
     const [seg0] = packed.json.segment_ids;
     const [pos0] = packed.json.position_ids;
@@ -35,12 +43,17 @@ describe('packLength: several examples per row without crossing', () => {
     const trained = (rows: number[][]) => rows.flat().filter((l) => l !== -100);
     expect(trained(packed.json.labels)).toEqual(trained(single.json.labels));
     // each example's first label is ignored: it would be predicted from the previous example
-    const starts = packed.json.position_ids.flatMap((row, b) => row.map((p, t) => [p, b, t]).filter(([p, , t]) => p === 0 && packed.json.attention_mask[b][t] === 1));
+    const starts = packed.json.position_ids.flatMap((row, b) =>
+      row.map((p, t) => [p, b, t]).filter(([p, , t]) => p === 0 && packed.json.attention_mask[b][t] === 1),
+    );
     for (const [, b, t] of starts) expect(packed.json.labels[b][t]).toBe(-100);
   });
 
   it('truncates examples longer than a packed row', () => {
-    const packed = collateTexts([`Q: ${'word '.repeat(40)}\n${ANSWER} x`], { responseTemplate: ANSWER, packLength: 16 });
+    const packed = collateTexts([`Q: ${'word '.repeat(40)}\n${ANSWER} x`], {
+      responseTemplate: ANSWER,
+      packLength: 16,
+    });
     expect(packed.batch.seqLen).toBe(16);
   });
 });

@@ -25,7 +25,11 @@ export function pack(config: PackConfig): Layout<PackConfig> {
       const bins = nextFit(rows, length);
       const B = bins.length;
       let longest = 0;
-      for (const bin of bins) longest = Math.max(longest, bin.reduce((n, r) => n + r.ids.length, 0));
+      for (const bin of bins)
+        longest = Math.max(
+          longest,
+          bin.reduce((n, r) => n + r.ids.length, 0),
+        );
       const T = paddedLength(longest, padToMultipleOf);
       const inputIds = new Int32Array(B * T).fill(padTokenId);
       const attentionMask = new Int32Array(B * T);
@@ -58,7 +62,10 @@ function nextFit(rows: Row[], length: number): Row[][] {
   let fill = length + 1;
   for (const row of rows) {
     const n = row.ids.length;
-    if (n > length) throw new RangeError(`${row.name} has ${n} tokens, more than the packed row length ${length}; truncate first`);
+    if (n > length)
+      throw new RangeError(
+        `${row.name} has ${n} tokens, more than the packed row length ${length}; truncate first`,
+      );
     if (fill + n > length) {
       bins.push([]);
       fill = 0;

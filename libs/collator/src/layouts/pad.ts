@@ -30,7 +30,10 @@ export function pad(config: PadConfig): Layout<PadConfig> {
         attentionMask.fill(1, b * T, b * T + n);
         labels.set(row.labels, b * T);
       });
-      return { batch: { batchSize: B, seqLen: T, inputIds, attentionMask, labels }, examples: rows.map((r) => [r.name]) };
+      return {
+        batch: { batchSize: B, seqLen: T, inputIds, attentionMask, labels },
+        examples: rows.map((r) => [r.name]),
+      };
     },
   };
 }

@@ -26,7 +26,11 @@ describe('length-grouped batches', () => {
     const batches = lengthGroupedBatches(lengths, { batchSize: 8, seed: 1 });
     expect(batches.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
     expect(batches.every((b) => b.length === 8)).toBe(true);
-    expect(lengthGroupedBatches([1, 2, 3], { batchSize: 2, seed: 0 }).map((b) => b.length).sort()).toEqual([1, 2]);
+    expect(
+      lengthGroupedBatches([1, 2, 3], { batchSize: 2, seed: 0 })
+        .map((b) => b.length)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 
   it('is deterministic per seed, differs across seeds, and puts the longest example first', () => {

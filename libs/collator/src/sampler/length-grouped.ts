@@ -15,9 +15,13 @@ export interface LengthGroupedOptions {
 
 export function lengthGroupedBatches(lengths: ArrayLike<number>, options: LengthGroupedOptions): number[][] {
   const { batchSize, seed, megabatchMultiplier = 50 } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const random = mulberry32(seed);
-  const order = shuffle(Array.from({ length: lengths.length }, (_, i) => i), random);
+  const order = shuffle(
+    Array.from({ length: lengths.length }, (_, i) => i),
+    random,
+  );
   const megabatch = batchSize * megabatchMultiplier;
   const batches: number[][] = [];
   for (let m = 0; m < order.length; m += megabatch) {
@@ -34,12 +38,17 @@ export function lengthGroupedBatches(lengths: ArrayLike<number>, options: Length
 /** Batches in the given order (the seed's sequential sampler without shuffling). */
 export function sequentialBatches(count: number, batchSize: number): number[][] {
   const batches: number[][] = [];
-  for (let i = 0; i < count; i += batchSize) batches.push(Array.from({ length: Math.min(batchSize, count - i) }, (_, k) => i + k));
+  for (let i = 0; i < count; i += batchSize)
+    batches.push(Array.from({ length: Math.min(batchSize, count - i) }, (_, k) => i + k));
   return batches;
 }
 
 /** Padded tokens the `pad` layout would produce for these batches, against real tokens. */
-export function paddingCost(lengths: ArrayLike<number>, batches: number[][], padToMultipleOf: number | null = 8): { real: number; padded: number } {
+export function paddingCost(
+  lengths: ArrayLike<number>,
+  batches: number[][],
+  padToMultipleOf: number | null = 8,
+): { real: number; padded: number } {
   let real = 0;
   let padded = 0;
   for (const batch of batches) {

@@ -18,12 +18,20 @@ describe('appendEos: completions end with EOS', () => {
   });
 
   it('cure: appendEos with keepEos trains the EOS after the completion', () => {
-    const r = collateTexts(['Q: 2+2?\n### Answer: 4'], { responseTemplate: ANSWER, appendEos: true, keepEos: true });
+    const r = collateTexts(['Q: 2+2?\n### Answer: 4'], {
+      responseTemplate: ANSWER,
+      appendEos: true,
+      keepEos: true,
+    });
     expect(trainedText(r)).toBe(` 4${EOS}`);
   });
 
   it('does not add a second EOS, and an example cut by truncation gets none', () => {
-    const once = collateTexts([`Q: 2+2?\n### Answer: 4${EOS}`], { responseTemplate: ANSWER, appendEos: true, keepEos: true });
+    const once = collateTexts([`Q: 2+2?\n### Answer: 4${EOS}`], {
+      responseTemplate: ANSWER,
+      appendEos: true,
+      keepEos: true,
+    });
     expect(trainedText(once)).toBe(` 4${EOS}`);
     const cut = collateTexts(['Q: 2+2?\n### Answer: four, five, six'], {
       responseTemplate: ANSWER,

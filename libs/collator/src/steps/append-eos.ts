@@ -15,7 +15,8 @@ export function appendEos(config: AppendEosConfig): RowStep<AppendEosConfig> {
   const { eosTokenId } = config;
   return {
     config,
-    apply: (rows) => rows.map((row) => (row.ids[row.ids.length - 1] === eosTokenId ? row : withEos(row, eosTokenId))),
+    apply: (rows) =>
+      rows.map((row) => (row.ids[row.ids.length - 1] === eosTokenId ? row : withEos(row, eosTokenId))),
   };
 }
 

@@ -15,7 +15,10 @@ export interface CheckTemplateContextConfig {
   templates: Template[];
 }
 
-export function checkTemplateContext(config: CheckTemplateContextConfig, tokenizer: TemplateTokenizer): RowStep<CheckTemplateContextConfig> {
+export function checkTemplateContext(
+  config: CheckTemplateContextConfig,
+  tokenizer: TemplateTokenizer,
+): RowStep<CheckTemplateContextConfig> {
   return {
     config,
     apply(rows, warn) {
@@ -28,7 +31,13 @@ export function checkTemplateContext(config: CheckTemplateContextConfig, tokeniz
   };
 }
 
-function checkRow(row: Row, text: string, template: Template, tokenizer: TemplateTokenizer, warn: WarningSink): void {
+function checkRow(
+  row: Row,
+  text: string,
+  template: Template,
+  tokenizer: TemplateTokenizer,
+  warn: WarningSink,
+): void {
   const needle = template.text?.trim();
   if (!needle) return;
   const encoding = tokenizer.encode(text);
@@ -48,11 +57,16 @@ function checkRow(row: Row, text: string, template: Template, tokenizer: Templat
 
 function textOccurrences(text: string, needle: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) spans.push([at, at + needle.length]);
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1))
+    spans.push([at, at + needle.length]);
   return spans;
 }
 
-function tokensCovering(encoding: { inputIds: number[]; offsets: Array<[number, number]> }, from: number, to: number): number[] {
+function tokensCovering(
+  encoding: { inputIds: number[]; offsets: Array<[number, number]> },
+  from: number,
+  to: number,
+): number[] {
   const ids: number[] = [];
   encoding.offsets.forEach(([start, end], i) => {
     if (end > from && start < to) ids.push(encoding.inputIds[i]);

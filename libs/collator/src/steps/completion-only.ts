@@ -41,7 +41,13 @@ function maskSingleTurn(row: Row, response: Template, ignore: number, warn: Warn
   row.labels.fill(ignore, 0, start + response.ids.length);
 }
 
-function maskMultiTurn(row: Row, response: Template, instruction: Template, ignore: number, warn: WarningSink): void {
+function maskMultiTurn(
+  row: Row,
+  response: Template,
+  instruction: Template,
+  ignore: number,
+  warn: WarningSink,
+): void {
   const { labels } = row;
   const responseEnds = allMatches(labels, response.ids).map((start) => start + response.ids.length);
   if (responseEnds.length === 0) {
@@ -59,7 +65,8 @@ function maskMultiTurn(row: Row, response: Template, instruction: Template, igno
   }
   const pairs = Math.min(instructionStarts.length, responseEnds.length);
   for (let k = 0; k < pairs; k++) labels.fill(ignore, k === 0 ? 0 : instructionStarts[k], responseEnds[k]);
-  if (responseEnds.length < instructionStarts.length) labels.fill(ignore, instructionStarts[instructionStarts.length - 1]);
+  if (responseEnds.length < instructionStarts.length)
+    labels.fill(ignore, instructionStarts[instructionStarts.length - 1]);
 }
 
 function notFound(row: Row, code: CollatorWarningCode, what: string, warn: WarningSink): void {

@@ -18,7 +18,10 @@ describe('keepEos: padding masked by position, not by id', () => {
   });
 
   it('keeps a mid-text document separator as input but masks it as prompt', () => {
-    const { json } = collateTexts([`doc${EOS}Q: hi\n${ANSWER} yo${EOS}`], { responseTemplate: ANSWER, keepEos: true });
+    const { json } = collateTexts([`doc${EOS}Q: hi\n${ANSWER} yo${EOS}`], {
+      responseTemplate: ANSWER,
+      keepEos: true,
+    });
     const labels = json.labels[0];
     expect(labels.filter((l) => l === 50256)).toHaveLength(1); // the final EOS only; the separator is prompt
   });

@@ -13,7 +13,8 @@ export interface TruncateConfig {
 
 export function truncate(config: TruncateConfig): RowStep<TruncateConfig> {
   const { maxLength, side = 'right' } = config;
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
+  if (!Number.isInteger(maxLength) || maxLength < 1)
+    throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
   return {
     config,
     apply: (rows) => rows.map((row) => cut(row, maxLength, side)),
