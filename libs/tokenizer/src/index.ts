@@ -26,3 +26,6 @@ export type { PreTokenizerConfig } from './pre-tokenizers';
 export type { PostProcessorConfig } from './post-processors';
 export type { DecoderConfig } from './decoders';
 export { WHITESPACE_CODE_POINTS } from './unicode';
+export { detokenizeLines, tokenizeLines } from './jsonl';
+export type { DetokenizeLinesOptions, LinesResult, TokenizeLinesOptions } from './jsonl';
+export { TokenizerPool, tokenizeMany } from './parallel/pool';

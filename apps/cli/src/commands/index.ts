@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { registerBackend } from './backend';
 import { registerCollate } from './collate';
+import { registerDetokenize } from './detokenize';
+import { registerTokenize } from './tokenize';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBackend, registerCollate];
+export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize];
