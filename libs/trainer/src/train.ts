@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no op gradients
 import { UserError } from '@ftune/common';
 import { checkArgs, resolveArgs, type TrainingArguments } from './args';
 import {
@@ -24,11 +25,11 @@ import {
   type TrainerState,
 } from './checkpoint/checkpoint';
 import {
-  lengthGroupedOrder,
-  shuffledOrder,
+  lengthGroupedSampler,
+  shuffledBatches,
   toBatches,
   updateStepsPerEpoch,
-  type OrderSampler,
+  type BatchSampler,
 } from './data/order';
 import { Random, type RandomState } from './data/random';
 import { defaultGreaterIsBetter, EarlyStopping, evalMetricName, isBetter } from './monitor/early-stopping';
@@ -54,12 +55,22 @@ export interface TrainOptions<E> {
   onEvent?: (event: TrainerEvent) => void;
   /** Aborting stops after the current optimizer step, writes a checkpoint and returns status 'interrupted'. */
   signal?: AbortSignal;
-  /** Writes the final model as a Hugging Face folder; default: model.safetensors of the trainable variables. */
-  saveModel?: (dir: string) => void;
-  /** Overrides the epoch order (shuffle, or length-grouped when args.groupByLength). */
-  sampler?: OrderSampler;
+  /**
+   * How model weights go into a folder and back: checkpoints, the best model and model/ use it. A model
+   * library passes its Hugging Face writer and a loader into the live variables. Default: the trainable
+   * variables by name, as the model holds them, in model.safetensors.
+   */
+  modelIO?: ModelIO;
+  /** Overrides the epoch's batches (shuffled, or length-grouped when args.groupByLength). */
+  sampler?: BatchSampler;
   /** Milliseconds clock for tokens/s; default performance.now. */
   now?: () => number;
+}
+
+export interface ModelIO {
+  save(dir: string): void;
+  /** Assigns the weights saved in `dir` to the model being trained. */
+  load(dir: string): void;
 }
 
 /** One line of metrics.jsonl per logged optimizer step. tokens_* count non-padding input tokens. */
@@ -187,7 +198,10 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
   if (args.groupByLength && !trainData.lengths && !options.sampler) {
     throw new UserError('groupByLength needs the length of each training example');
   }
-  const batchesPerEpoch = Math.ceil(numExamples / args.batchSize);
+  const sampler =
+    options.sampler ?? (args.groupByLength ? lengthGroupedSampler(trainData.lengths ?? []) : shuffledBatches);
+  // the batch count is the same every epoch (length grouping may leave several partial batches)
+  const batchesPerEpoch = sampler(new Random(args.seed), numExamples, args.batchSize).length;
   const stepsPerEpoch = updateStepsPerEpoch(batchesPerEpoch, args.gradientAccumulationSteps);
   const totalSteps = args.maxSteps > 0 ? args.maxSteps : Math.ceil(args.epochs * stepsPerEpoch);
   const schedule: ScheduleConfig = {
@@ -196,9 +210,11 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
     totalSteps,
     warmupSteps: warmupStepsFor(totalSteps, args.warmupSteps, args.warmupRatio),
   };
-  const sampler =
-    options.sampler ?? (args.groupByLength ? lengthGroupedOrder(trainData.lengths ?? []) : shuffledOrder);
   const variables = model.trainableVariables;
+  const modelIO: ModelIO = options.modelIO ?? {
+    save: (dir) => writeWeights(path.join(dir, WEIGHTS_FILE), variables),
+    load: (dir) => readWeightsInto(path.join(dir, WEIGHTS_FILE), variables),
+  };
   const optimizer = new AdamW(variables, {
     beta1: args.adamBeta1,
     beta2: args.adamBeta2,
@@ -254,7 +270,7 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
         message: `total steps changed from ${saved.scheduler.totalSteps} to ${totalSteps}: the schedule follows the new total`,
       });
     }
-    readWeightsInto(path.join(resumeDir, WEIGHTS_FILE), variables);
+    modelIO.load(resumeDir);
     optimizer.load(readOptimizer(path.join(resumeDir, OPTIMIZER_FILE), saved.globalStep));
     globalStep = saved.globalStep;
     dataEpoch = saved.data.epoch;
@@ -407,7 +423,7 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
     await flushLog(); // never checkpoint a diverged run
     const dir = checkpointDir(outDir, globalStep);
     writeFolderAtomically(dir, (tmp) => {
-      writeWeights(path.join(tmp, WEIGHTS_FILE), variables);
+      modelIO.save(tmp);
       writeOptimizer(path.join(tmp, OPTIMIZER_FILE), optimizer.state());
       fs.writeFileSync(path.join(tmp, 'training_args.json'), `${JSON.stringify(args, null, 2)}\n`);
       fs.writeFileSync(path.join(tmp, TRAINER_STATE_FILE), `${JSON.stringify(trainerState(), null, 2)}\n`);
@@ -427,7 +443,7 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
       // 4a. This epoch's order, regenerated from the RNG state at the epoch start (so resume is exact)
       if (batches === null) {
         const rng = new Random(rngAtEpochStart);
-        batches = toBatches(sampler(rng, numExamples, args.batchSize), args.batchSize);
+        batches = sampler(rng, numExamples, args.batchSize);
         rngAfterOrder = rng.state();
       }
 
@@ -580,13 +596,10 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
     let modelDir: string | null = null;
     if (outDir && status !== 'interrupted') {
       if (tracksBest && best.checkpoint && best.step !== globalStep) {
-        readWeightsInto(path.join(best.checkpoint, WEIGHTS_FILE), variables);
+        modelIO.load(best.checkpoint);
       }
       modelDir = path.join(outDir, 'model');
-      writeFolderAtomically(modelDir, (tmp) => {
-        if (options.saveModel) options.saveModel(tmp);
-        else writeWeights(path.join(tmp, WEIGHTS_FILE), variables);
-      });
+      writeFolderAtomically(modelDir, (tmp) => modelIO.save(tmp));
     }
     const result: TrainResult = {
       status,

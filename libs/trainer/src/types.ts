@@ -1,18 +1,9 @@
-// The model and batch contracts the trainer depends on. The trainer owns TrainableModel/LossTerms;
-// CollatedBatch is the collator's output, restated here structurally so the trainer stays model-agnostic.
+// The model contract the trainer owns (TrainableModel, LossTerms) and the data it trains on. Batches are
+// the collator's CollatedBatch; any model implementing TrainableModel structurally can be trained.
 import type * as tf from '@tensorflow/tfjs-core';
+import type { CollatedBatch } from '@ftune/collator';
 
-/** One padded batch, row-major (B, T). Produced by the collator. */
-export interface CollatedBatch {
-  batchSize: number; // B
-  seqLen: number; // T (padded length)
-  inputIds: Int32Array; // B*T
-  attentionMask: Int32Array; // B*T, 1 = real token
-  labels: Int32Array; // B*T, -100 = ignored
-  positionIds?: Int32Array; // B*T, packed / padding-free rows only
-  segmentIds?: Int32Array; // B*T, packed rows: example index within the row
-  exampleWeights?: Float32Array; // B, per-example loss weights; absent = all 1
-}
+export type { CollatedBatch };
 
 /** Loss pieces for one batch; the trainer sums them across micro-batches and normalizes once. */
 export interface LossTerms {
