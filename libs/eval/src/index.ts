@@ -15,3 +15,4 @@ export * from './scoring/label-scoring';
 export * from './scoring/scorer';
 export * from './stats/bootstrap';
 export * from './stats/random';
+export * from './report';

@@ -41,7 +41,8 @@ export function recordToExample(record: Record<string, Json>, line?: number): Ev
   const completion = str(record, 'completion');
   if (prompt !== undefined && completion !== undefined) return { prompt, completion, line };
   const input = str(record, 'input');
-  const output = str(record, 'output') ?? str(record, 'label');
+  const label = record['label'];
+  const output = str(record, 'output') ?? (typeof label === 'number' || typeof label === 'boolean' ? String(label) : str(record, 'label'));
   if (input !== undefined && output !== undefined) return { prompt: input, completion: output, line };
   const messages = record['messages'];
   if (Array.isArray(messages)) {
