@@ -65,7 +65,10 @@ export function matchesAt(labels: ArrayLike<number>, at: number, template: reado
 
 /** Start of the last occurrence (trl keeps overwriting its match, so the last one wins), or -1. */
 export function lastMatch(labels: ArrayLike<number>, template: readonly number[]): number {
-  for (let i = labels.length - template.length; i >= 0; i--) if (matchesAt(labels, i, template)) return i;
+  const first = template[0];
+  for (let i = labels.length - template.length; i >= 0; i--) {
+    if (labels[i] === first && matchesAt(labels, i, template)) return i;
+  }
   return -1;
 }
 
