@@ -1,0 +1,146 @@
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { byKind, CHART, helm, named, render, validateObject, type K8sObject } from './render';
+
+const PROFILES = [undefined, 'values-dev.yaml', 'values-gpu.yaml'];
+const STAGES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
+
+type Container = {
+  ports?: Array<{ containerPort: number }>;
+  readinessProbe?: { grpc?: { port: number } };
+  livenessProbe?: { grpc?: { port: number } };
+  startupProbe?: { grpc?: { port: number } };
+  resources?: { limits?: Record<string, unknown> };
+};
+type PodSpec = {
+  containers: Container[];
+  tolerations?: unknown[];
+  nodeSelector?: Record<string, string>;
+  restartPolicy?: string;
+};
+const podSpec = (o: K8sObject) => (o.spec as { template: { spec: PodSpec } }).template.spec;
+const trainJob = (objs: K8sObject[]): K8sObject =>
+  parseYaml(named(objs, 'ConfigMap', '-train-job').data?.['train-job.yaml'] ?? '') as K8sObject;
+
+describe.each(PROFILES)('chart with profile %s', (profile) => {
+  const objs = render(profile);
+
+  it('passes helm lint', () => {
+    const out = helm(['lint', CHART, ...(profile ? ['-f', `${CHART}/${profile}`] : [])]);
+    expect(out).toContain('0 chart(s) failed');
+  });
+
+  it('renders objects that all validate against their schemas', async () => {
+    expect(objs.length).toBeGreaterThan(20);
+    const errors: string[] = [];
+    for (const o of [...objs, trainJob(objs)]) {
+      const err = await validateObject(o);
+      if (err) errors.push(`${o.kind}/${o.metadata.name}: ${err}`);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('probes every service on its gRPC port with grpc.health.v1', () => {
+    const services = byKind(objs, 'Service').filter((s) => !s.metadata.name.endsWith('otel-collector'));
+    expect(services).toHaveLength(6);
+    for (const svc of services) {
+      const dep = named(objs, 'Deployment', svc.metadata.name.replace(/^.*?ftune-/, '-'));
+      const c = podSpec(dep).containers[0];
+      const port = (svc.spec as { ports: Array<{ port: number }> }).ports[0].port;
+      expect(c.ports?.[0].containerPort).toBe(port);
+      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe])
+        expect(probe?.grpc?.port).toBe(port);
+    }
+  });
+});
+
+describe('GPU training Job', () => {
+  it('asks for a GPU on the GPU pool and tolerates its taint', () => {
+    const job = trainJob(render('values-gpu.yaml'));
+    const spec = podSpec(job);
+    expect(job.kind).toBe('Job');
+    expect(spec.restartPolicy).toBe('Never');
+    expect(spec.containers[0].resources?.limits?.['nvidia.com/gpu']).toBe(1);
+    expect(spec.nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
+    expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect((job.spec as { backoffLimit: number }).backoffLimit).toBeGreaterThan(0);
+  });
+
+  it('has no GPU request, selector or toleration in the dev profile', () => {
+    const spec = podSpec(trainJob(render('values-dev.yaml')));
+    expect(spec.containers[0].resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
+    expect(spec.nodeSelector).toBeUndefined();
+    expect(spec.tolerations).toBeUndefined();
+  });
+
+  it('lets only the train service create Jobs', () => {
+    const objs = render();
+    const role = named(objs, 'Role', '-train-jobs') as unknown as {
+      rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    };
+    expect(role.rules[0]).toMatchObject({ apiGroups: ['batch'], resources: ['jobs'] });
+    expect(role.rules[0].verbs).toContain('create');
+    const binding = named(objs, 'RoleBinding', '-train-jobs') as unknown as {
+      subjects: Array<{ name: string }>;
+    };
+    expect(binding.subjects.map((s) => s.name)).toEqual(['ftune-train']);
+    expect(podSpec(named(objs, 'Deployment', '-train')).containers).toHaveLength(1);
+  });
+});
+
+describe('KEDA scale to zero', () => {
+  it('scales each stage on its topic lag with the NestJS -server group id', () => {
+    const scaled = byKind(render('values-gpu.yaml'), 'ScaledObject');
+    expect(scaled.map((s) => s.metadata.name.replace('ftune-', '')).sort()).toEqual([...STAGES].sort());
+    const topics: Record<string, string> = {
+      ingest: 'run.requested.v1',
+      tokenize: 'dataset.ingested.v1',
+      train: 'dataset.tokenized.v1',
+      evaluate: 'model.trained.v1',
+      audit: 'model.evaluated.v1',
+    };
+    for (const s of scaled) {
+      const stage = s.metadata.name.replace('ftune-', '');
+      const spec = s.spec as {
+        minReplicaCount: number;
+        scaleTargetRef: { name: string };
+        triggers: Array<{ type: string; metadata: Record<string, string> }>;
+      };
+      expect(spec.minReplicaCount).toBe(0);
+      expect(spec.scaleTargetRef.name).toBe(`ftune-${stage}`);
+      expect(spec.triggers[0].type).toBe('kafka');
+      expect(spec.triggers[0].metadata.consumerGroup).toBe(`ftune-${stage}-server`);
+      expect(spec.triggers[0].metadata.topic).toBe(topics[stage]);
+    }
+  });
+
+  it('creates no ScaledObject when KEDA is off (dev profile)', () => {
+    expect(byKind(render('values-dev.yaml'), 'ScaledObject')).toEqual([]);
+  });
+});
+
+describe('values schema', () => {
+  it('rejects a wrong value type with the field named', () => {
+    expect(() => render(undefined, ['--set', 'keda.lagThreshold=zero'])).toThrow(/keda\/lagThreshold/);
+    expect(() => render(undefined, ['--set', 'services.train.port=80'])).toThrow(/services\/train\/port/);
+  });
+});
+
+describe('offline schema validation', () => {
+  it('catches an invalid object (the check can fail)', async () => {
+    const bad = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'x' },
+      spec: { backoffLimit: 'zero', template: { spec: { containers: [] } } },
+    };
+    expect(await validateObject(bad as unknown as K8sObject)).toMatch(/backoffLimit must be integer/);
+    const badScaled = {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'x' },
+      spec: { triggers: [] },
+    };
+    expect(await validateObject(badScaled as unknown as K8sObject)).toMatch(/scaleTargetRef/);
+  });
+});
