@@ -3,4 +3,8 @@ export * from './config';
 export { GPTNeoModel, IGNORE_INDEX, parameterSpecs, internalShape, derivePositions } from './model';
 export type { GPTNeoBatch, LossTerms, ParamSpec, ParamKind } from './model';
 export type { GenerateOptions } from './sampling';
+export { validateGenerateOptions } from './sampling';
 export { createModel } from './create';
+export { loadModel, saveModel, readHfConfig, TOKENIZER_FILES } from './io';
+export type { SaveOptions } from './io';
+export * as safetensors from './safetensors';

@@ -109,7 +109,7 @@ interface Layout {
   T: number;
   S: number; // keys incl. past
   positions: Int32Array; // (B·T)
-  biasGlobal: tf.Tensor; // (B, 1, T, S): 0 where allowed, finfo.min elsewhere
+  biasGlobal: tf.Tensor; // (B, 1, T, S): 0 where allowed, finfo.min or −∞ elsewhere
   biasLocal: tf.Tensor; // (B, 1, T, S)
 }
 
@@ -149,7 +149,13 @@ export class GPTNeoModel {
     validateConfig(config);
     this.config = config;
     for (const spec of parameterSpecs(config)) {
-      const value = valueOf(spec);
+      let value: tf.Tensor;
+      try {
+        value = valueOf(spec);
+      } catch (e) {
+        this.dispose();
+        throw e;
+      }
       const want = internalShape(spec);
       if (value.shape.join() !== want.join()) {
         value.dispose();
@@ -268,19 +274,23 @@ export class GPTNeoModel {
     for (const p of positions) {
       if (p < 0 || p >= P) throw new UserError(`position ${p} is beyond the model's ${P} positions (max_position_embeddings)`);
     }
+    // Additive biases reproducing HF's where(structure, s, min) + padding mask(0 | min), min + min = −∞:
+    // 0 = attend; MASKED (finfo.min) = a padding/other-segment key inside the structure, or a real key outside the
+    // local window; −∞ = a future key, or a padding key outside the window. Only rows that see no real key (padding
+    // slots) depend on the MASKED/−∞ split: they attend uniformly to their MASKED keys, exactly as HF does.
     const S = past + T;
-    const global = new Float32Array(B * T * S).fill(MASKED);
-    const local = new Float32Array(B * T * S).fill(MASKED);
+    const global = new Float32Array(B * T * S).fill(-Infinity);
+    const local = new Float32Array(B * T * S).fill(-Infinity);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const qi = past + t; // absolute query index
         const row = (b * T + t) * S;
         for (let j = 0; j <= qi; j++) {
-          const key = b * T + (j - past); // key j's slot in this batch (j ≥ past) — past keys are always real
-          if (j >= past && attentionMask && attentionMask[key] === 0) continue;
-          if (j >= past && segmentIds && segmentIds[key] !== segmentIds[b * T + t]) continue;
-          global[row + j] = 0;
-          if (qi - j < windowSize) local[row + j] = 0;
+          const key = b * T + (j - past); // key j's slot in this batch (j ≥ past); cached keys are always real
+          const hidden = j >= past && ((attentionMask && attentionMask[key] === 0) || (segmentIds && segmentIds[key] !== segmentIds[b * T + t]));
+          global[row + j] = hidden ? MASKED : 0;
+          if (qi - j < windowSize) local[row + j] = hidden ? MASKED : 0;
+          else local[row + j] = hidden ? -Infinity : MASKED;
         }
       }
     }

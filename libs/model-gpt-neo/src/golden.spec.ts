@@ -1,0 +1,85 @@
+// Parity with transformers 4.53.2 GPTNeoForCausalLM (eager) on the tiny random model of tools/golden/gpt_neo.py:
+// logits and loss within 1e-4 relative, gradients within 1e-3, for right- and left-padded batches.
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModel } from './io';
+import type { GPTNeoBatch } from './model';
+import { SafetensorsReader } from './safetensors';
+
+const DIR = path.join(__dirname, '..', 'fixtures', 'gpt-neo');
+const golden = SafetensorsReader.open(path.join(DIR, 'golden.safetensors'));
+const GRADS = golden.names().filter((n) => n.startsWith('right.grad.')).map((n) => n.slice('right.grad.'.length));
+
+function batchOf(side: string): GPTNeoBatch {
+  const [B, T] = golden.info(`${side}.input_ids`).shape;
+  return {
+    batchSize: B,
+    seqLen: T,
+    inputIds: golden.readInt32(`${side}.input_ids`),
+    attentionMask: golden.readInt32(`${side}.attention_mask`),
+    labels: golden.readInt32(`${side}.labels`),
+    positionIds: golden.names().includes(`${side}.position_ids`) ? golden.readInt32(`${side}.position_ids`) : undefined,
+  };
+}
+
+/** max |a − b| / max |b| over the entries where `keep` holds. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, keep: (i: number) => boolean = () => true): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (!keep(i)) continue;
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+describe('GPT-Neo against transformers (golden fixtures)', () => {
+  const model = loadModel(path.join(DIR, 'tiny'));
+  afterAll(() => {
+    model.dispose();
+    golden.close();
+  });
+
+  for (const side of ['right', 'left']) {
+    describe(`${side}-padded batch`, () => {
+      const batch = batchOf(side);
+
+      it('matches the logits at every position (padding slots included) within 1e-4', () => {
+        const ours = tf.tidy(() => model.logits(batch).dataSync());
+        const err = relativeError(ours, golden.readFloat32(`${side}.logits`));
+        expect(err).toBeLessThan(1e-4);
+      });
+
+      it('matches the loss within 1e-4', () => {
+        const want = golden.readFloat32(`${side}.loss`)[0];
+        expect(Math.abs(model.loss(batch) - want) / want).toBeLessThan(1e-4);
+      });
+
+      it('matches the gradients of the mean loss within 1e-3', () => {
+        const vars = GRADS.map((n) => model.param(n));
+        const grads = tf.tidy(() => {
+          const { grads: g } = tf.variableGrads(() => {
+            const t = model.lossTerms(batch);
+            return tf.div(t.lossSum, t.tokens) as tf.Scalar;
+          }, vars);
+          // Linear weights are held [in, out]; HF's gradients are [out, in].
+          return GRADS.map((n) => (n.endsWith('proj.weight') || n.endsWith('c_fc.weight') ? tf.transpose(g[n]) : g[n]).dataSync());
+        });
+        GRADS.forEach((n, i) => {
+          expect(relativeError(grads[i], golden.readFloat32(`${side}.grad.${n}`)), n).toBeLessThan(1e-3);
+        });
+      });
+    });
+  }
+
+  it('derives position ids from the mask for a left-padded batch (same logits as explicit positions)', () => {
+    const batch = batchOf('left');
+    const derived = tf.tidy(() => model.logits({ ...batch, positionIds: undefined }).dataSync());
+    const explicit = tf.tidy(() => model.logits(batch).dataSync());
+    const mask = batch.attentionMask as Int32Array;
+    expect(relativeError(derived, explicit, (i) => mask[Math.floor(i / model.config.vocabSize)] === 1)).toBe(0);
+  });
+});

@@ -1,0 +1,129 @@
+// Hugging Face model folders in and out: config.json + model.safetensors (or shards) + tokenizer files.
+// Loading follows GPTNeoForCausalLM.from_pretrained's tolerance: lm_head.weight may be absent (tied to wte), old
+// buffers attn.attention.bias / attn.attention.masked_bias are ignored, a base-model checkpoint without the
+// "transformer." prefix is accepted. Saving matches save_pretrained: float32, no lm_head.weight, {"format":"pt"}.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '@ftune/common';
+import { configFromHf, configToHf } from './config';
+import { GPTNeoModel, parameterSpecs } from './model';
+import { type NamedTensor, WeightFolder, writeWeights } from './safetensors';
+
+/** Files a Hugging Face tokenizer may consist of; copied beside saved weights. */
+export const TOKENIZER_FILES = [
+  'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'added_tokens.json',
+];
+
+const IGNORED = [/^transformer\.h\.\d+\.attn\.attention\.(bias|masked_bias)$/, /^transformer\.h\.\d+\.attn\.masked_bias$/];
+
+/** Swaps a row-major [rows, cols] matrix to [cols, rows]. */
+export function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = values[base + c];
+  }
+  return out;
+}
+
+/** Reads and checks config.json of a model folder. */
+export function readHfConfig(dir: string) {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) throw new UserError(`${dir}: no config.json (is this a Hugging Face model folder?)`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: not a JSON object`);
+  return configFromHf(json as Record<string, unknown>);
+}
+
+const sourceDirs = new WeakMap<GPTNeoModel, string>();
+
+/** Loads a GPT-Neo model from a Hugging Face folder (float32 in memory; F16/BF16 files are widened). */
+export function loadModel(dir: string): GPTNeoModel {
+  const config = readHfConfig(dir);
+  const weights = WeightFolder.open(dir);
+  try {
+    const specs = parameterSpecs(config);
+    const prefix = weights.has('transformer.wte.weight') || !weights.has('wte.weight') ? '' : 'transformer.';
+    const fileName = (name: string) => (prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name);
+    const expected = new Set(specs.map((s) => fileName(s.name)));
+    const unknown = weights.names().filter((n) => !expected.has(n) && n !== 'lm_head.weight' && !IGNORED.some((re) => re.test(prefix + n)));
+    if (unknown.length > 0) {
+      throw new UserError(`${dir}: tensors that are not GPT-Neo parameters: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
+    }
+    const missing = specs.filter((s) => !weights.has(fileName(s.name))).map((s) => s.name);
+    if (missing.length > 0) {
+      throw new UserError(`${dir}: missing ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+    }
+    if (weights.has('lm_head.weight')) {
+      const shape = weights.info('lm_head.weight').shape;
+      if (shape.join() !== [config.vocabSize, config.hiddenSize].join()) {
+        throw new UserError(`${dir}: lm_head.weight has shape [${shape}], expected [${config.vocabSize}, ${config.hiddenSize}]`);
+      }
+    }
+    const model = new GPTNeoModel(config, (spec) => {
+      const name = fileName(spec.name);
+      const shape = weights.info(name).shape;
+      if (shape.join() !== spec.hfShape.join()) {
+        const hint = spec.kind === 'linear' && shape.join() === [...spec.hfShape].reverse().join() ? ' (transposed? nn.Linear weights are stored [out, in])' : '';
+        throw new UserError(`${dir}: ${name} has shape [${shape}], expected [${spec.hfShape}]${hint}`);
+      }
+      const values = weights.readFloat32(name);
+      if (spec.kind !== 'linear') return tf.tensor(values, spec.hfShape);
+      const [out, inp] = spec.hfShape;
+      return tf.tensor(transpose2d(values, out, inp), [inp, out]); // [out, in] → [in, out]
+    });
+    sourceDirs.set(model, dir);
+    return model;
+  } finally {
+    weights.close();
+  }
+}
+
+export interface SaveOptions {
+  /** Copy tokenizer files from this folder (default: the folder the model was loaded from, if it has them). */
+  tokenizerDir?: string;
+  /** Writes tokenizer files into the folder instead (e.g. `(dir) => saveTokenizerFiles(tokenizer, dir)`). */
+  writeTokenizer?: (dir: string) => void;
+  /** Shard the weights above this many bytes (default 5 GB, as save_pretrained's max_shard_size). */
+  maxShardBytes?: number;
+}
+
+/** Writes a folder that transformers' GPTNeoForCausalLM.from_pretrained loads; returns the files written. */
+export function saveModel(model: GPTNeoModel, dir: string, options: SaveOptions = {}): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const c = model.config;
+  const written = ['config.json', 'generation_config.json'];
+  fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(configToHf(c), null, 2)}\n`);
+  const generation = { _from_model_config: true, bos_token_id: c.bosTokenId, eos_token_id: c.eosTokenId, transformers_version: '4.53.2' };
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), `${JSON.stringify(generation, null, 2)}\n`);
+  const tensors: NamedTensor[] = parameterSpecs(c).map((spec) => ({
+    name: spec.name,
+    shape: spec.hfShape,
+    dtype: 'F32',
+    data: () => {
+      const values = model.param(spec.name).dataSync() as Float32Array;
+      return spec.kind === 'linear' ? transpose2d(values, spec.hfShape[1], spec.hfShape[0]) : values; // [in, out] → [out, in]
+    },
+  }));
+  written.push(...writeWeights(dir, tensors, options.maxShardBytes));
+  if (options.writeTokenizer) {
+    options.writeTokenizer(dir);
+  } else {
+    const from = options.tokenizerDir ?? sourceDirs.get(model);
+    if (from && path.resolve(from) !== path.resolve(dir)) {
+      for (const file of TOKENIZER_FILES) {
+        if (fs.existsSync(path.join(from, file))) {
+          fs.copyFileSync(path.join(from, file), path.join(dir, file));
+          written.push(file);
+        }
+      }
+    }
+  }
+  return written;
+}
