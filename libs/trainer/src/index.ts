@@ -17,3 +17,4 @@ export {
   type CheckpointInfo,
 } from './checkpoint/checkpoint';
 export { readSafetensors, writeSafetensors, type NamedArray } from './checkpoint/safetensors';
+export * from './config/train-config';
