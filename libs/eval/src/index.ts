@@ -16,3 +16,4 @@ export * from './scoring/scorer';
 export * from './stats/bootstrap';
 export * from './stats/random';
 export * from './report';
+export * from './adapters/causal-lm';

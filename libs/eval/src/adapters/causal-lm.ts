@@ -1,0 +1,144 @@
+// Scorer and Generator over a causal language model and its tokenizer (GPT-Neo in ftune), the
+// bridge between evaluate() and real weights. A request's text is prompt + completion tokenized as
+// one string, exactly as training saw it; the completion tokens are those after the prompt's
+// tokens (the collator's trainable labels when the prompt ends with the response template). One
+// forward pass gives both log p(token) and the argmax hit per completion token.
+// Not here: loading weights or tokenizer files (the caller passes loaded objects).
+import * as tf from '@tensorflow/tfjs-core';
+import type { EvalModel, GenerateOptions, Generator, Scorer, ScoreRequest, TokenScores } from '../scoring/scorer';
+
+/** The batch shape the model reads (structurally the collator's CollatedBatch). */
+export interface LmBatch {
+  batchSize: number;
+  seqLen: number;
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+}
+
+/** What evaluation needs from a causal LM (GPTNeoModel has it). */
+export interface CausalLm {
+  readonly config: { vocabSize: number; maxPositionEmbeddings: number };
+  /** (B, T, V) logits; the caller disposes the tensor. */
+  logits(batch: LmBatch): tf.Tensor3D;
+  generate(promptIds: number[], options: GenerateOptions & { eosTokenId?: number | null }): number[];
+}
+
+/** What evaluation needs from a tokenizer (the @ftune/tokenizer Tokenizer has it). */
+export interface EvalTokenizer {
+  readonly vocabSize: number;
+  readonly eosTokenId: number | null;
+  encodeIds(text: string): number[];
+  encode(text: string): { inputIds: number[]; offsets: Array<[number, number]> };
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
+}
+
+export interface CausalLmOptions {
+  /** Appended to every scored completion (when training appended EOS to completions, the seed does not). */
+  appendEos?: boolean;
+  /** Generation stops at the first of these strings, which is cut off (default: "\n###", the next template section). */
+  stopSequences?: string[];
+  /** Padding id for batches (default: the tokenizer's EOS, else 0); padded positions are never read. */
+  padTokenId?: number;
+}
+
+/** Token ids of prompt + completion and the index where the completion starts. */
+export function splitTokens(tokenizer: EvalTokenizer, prompt: string, completion: string): { ids: number[]; start: number } {
+  const text = prompt + completion;
+  const promptIds = prompt ? tokenizer.encodeIds(prompt) : [];
+  const ids = tokenizer.encodeIds(text);
+  if (promptIds.every((id, i) => ids[i] === id)) return { ids, start: promptIds.length };
+  // A token merged across the boundary: the completion starts at the first token that reaches past the prompt.
+  const { offsets } = tokenizer.encode(text);
+  const start = offsets.findIndex(([, end]) => end > prompt.length);
+  return { ids, start: start === -1 ? ids.length : start };
+}
+
+function scoreBatch(model: CausalLm, rows: { ids: number[]; start: number }[], pad: number): TokenScores[] {
+  const B = rows.length;
+  const T = Math.max(2, ...rows.map((r) => r.ids.length));
+  const inputIds = new Int32Array(B * T).fill(pad);
+  const attentionMask = new Int32Array(B * T);
+  // flat index into (B·T, V) of each completion token's probability, read at the position before it
+  const gatherAt: number[] = [];
+  const positions: number[] = [];
+  rows.forEach((r, b) => {
+    r.ids.forEach((id, t) => {
+      inputIds[b * T + t] = id;
+      attentionMask[b * T + t] = 1;
+    });
+    for (let t = Math.max(1, r.start); t < r.ids.length; t++) {
+      positions.push(b * T + t - 1);
+      gatherAt.push((b * T + t - 1) * model.config.vocabSize + r.ids[t]);
+    }
+  });
+  const { logProbs, argmax } = tf.tidy(() => {
+    const logits = model.logits({ batchSize: B, seqLen: T, inputIds, attentionMask }); // (B, T, V)
+    const flat = tf.reshape(logits, [B * T, model.config.vocabSize]); // (N, V)
+    const lsm = tf.reshape(tf.logSoftmax(flat), [-1]); // (N·V)
+    const lp = positions.length ? tf.gather(lsm, tf.tensor1d(gatherAt, 'int32')) : tf.zeros([0]);
+    const am = positions.length ? tf.gather(tf.argMax(flat, 1), tf.tensor1d(positions, 'int32')) : tf.zeros([0], 'int32');
+    return { logProbs: lp.dataSync(), argmax: am.dataSync() };
+  });
+  let k = 0;
+  return rows.map((r) => {
+    const out: TokenScores = { logProbs: [], correct: [], promptTokens: r.start };
+    for (let t = Math.max(1, r.start); t < r.ids.length; t++, k++) {
+      out.logProbs.push(logProbs[k]);
+      out.correct.push(argmax[k] === r.ids[t]);
+    }
+    return out;
+  });
+}
+
+/** A Scorer over `model`: each completion's tokens scored in one forward pass per batch. */
+export function causalLmScorer(model: CausalLm, tokenizer: EvalTokenizer, options: CausalLmOptions = {}): Scorer {
+  const pad = options.padTokenId ?? tokenizer.eosTokenId ?? 0;
+  const maxLength = model.config.maxPositionEmbeddings;
+  return {
+    score(requests: readonly ScoreRequest[]): Promise<TokenScores[]> {
+      const rows = requests.map(({ prompt, completion }) => {
+        const r = splitTokens(tokenizer, prompt, completion);
+        if (options.appendEos && tokenizer.eosTokenId !== null) r.ids.push(tokenizer.eosTokenId);
+        // keep the completion: drop the oldest prompt tokens when the text is longer than the model's window
+        const over = r.ids.length - maxLength;
+        return over > 0 ? { ids: r.ids.slice(over), start: Math.max(0, r.start - over) } : r;
+      });
+      return Promise.resolve(scoreBatch(model, rows, pad));
+    },
+  };
+}
+
+/** Cuts `text` at the first stop sequence. */
+export function cutAtStop(text: string, stops: readonly string[]): string {
+  let end = text.length;
+  for (const s of stops) {
+    const i = s ? text.indexOf(s) : -1;
+    if (i !== -1 && i < end) end = i;
+  }
+  return text.slice(0, end);
+}
+
+/** A Generator over `model`: the prompt's tokens (the most recent ones that fit), decoded new tokens, cut at a stop sequence. */
+export function causalLmGenerator(model: CausalLm, tokenizer: EvalTokenizer, options: CausalLmOptions = {}): Generator {
+  const stops = options.stopSequences ?? ['\n###'];
+  return {
+    generate(prompt: string, o: GenerateOptions): Promise<string> {
+      let ids = tokenizer.encodeIds(prompt);
+      const room = model.config.maxPositionEmbeddings - o.maxNewTokens;
+      if (ids.length > room) ids = ids.slice(ids.length - Math.max(1, room));
+      if (ids.length === 0 && tokenizer.eosTokenId !== null) ids = [tokenizer.eosTokenId];
+      const out = model.generate(ids, { ...o, eosTokenId: tokenizer.eosTokenId });
+      return Promise.resolve(cutAtStop(tokenizer.decode(out, { skipSpecialTokens: true }), stops));
+    },
+  };
+}
+
+/** An EvalModel from a loaded model and tokenizer; refuses a tokenizer whose ids the model cannot embed. */
+export function causalLmEvalModel(name: string, model: CausalLm, tokenizer: EvalTokenizer, options: CausalLmOptions = {}): EvalModel {
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    throw new Error(
+      `${name}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary is ${model.config.vocabSize}: they do not belong together`,
+    );
+  }
+  return { name, scorer: causalLmScorer(model, tokenizer, options), generator: causalLmGenerator(model, tokenizer, options) };
+}
