@@ -1,0 +1,107 @@
+// 64-bit content hashes of a record's fields, computed straight from the strings (no copies):
+// `exact` over the fields as they are, `normalized` after Unicode NFC and whitespace collapsing
+// (runs of whitespace become one space, leading and trailing whitespace dropped) per field.
+// Two independent 32-bit multiplicative lanes with a final avalanche (the cyrb53 construction, kept
+// at 64 bits); fields are separated by a value no UTF-16 unit can take, so ["ab", ""] ≠ ["a", "b"].
+
+/** A 64-bit hash as two unsigned 32-bit halves. */
+export interface Hash64 {
+  hi: number;
+  lo: number;
+}
+
+/** Both hashes of one record. */
+export interface ContentHashes {
+  exact: Hash64;
+  normalized: Hash64;
+}
+
+/** True for the characters JavaScript's `\s` matches. */
+export function isWhitespace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** NFC form of `s` (ASCII text is already NFC and skips the ICU call). */
+export function nfc(s: string): string {
+  return NON_ASCII.test(s) ? s.normalize('NFC') : s;
+}
+
+/** `s` after NFC and whitespace collapsing: the text the normalized hash sees. */
+export function normalizeText(s: string): string {
+  return nfc(s).replace(/\s+/g, ' ').trim();
+}
+
+const M1 = 2654435761;
+const M2 = 1597334677;
+
+function finish(h1: number, h2: number): Hash64 {
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 15), 0x2c1b3c6d);
+  return { hi: h1 >>> 0, lo: h2 >>> 0 };
+}
+
+/** Exact and normalized hashes of a record's content fields (one pass over text already in NFC). */
+export function contentHashes(fields: readonly string[]): ContentHashes {
+  let e1 = 0xdeadbeef;
+  let e2 = 0x41c6ce57;
+  let n1 = 0xdeadbeef;
+  let n2 = 0x41c6ce57;
+  for (let f = 0; f < fields.length; f++) {
+    const s = fields[f];
+    const normal = nfc(s);
+    // exact lanes over the field as given
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      e1 = Math.imul(e1 ^ c, M1);
+      e2 = Math.imul(e2 ^ c, M2);
+    }
+    // normalized lanes: whitespace runs as one space, none at the ends
+    let pendingSpace = false;
+    let started = false;
+    for (let i = 0; i < normal.length; i++) {
+      const c = normal.charCodeAt(i);
+      if ((c <= 0x20 || c >= 0xa0) && isWhitespace(c)) {
+        pendingSpace = started;
+        continue;
+      }
+      if (pendingSpace) {
+        n1 = Math.imul(n1 ^ 0x20, M1);
+        n2 = Math.imul(n2 ^ 0x20, M2);
+        pendingSpace = false;
+      }
+      started = true;
+      n1 = Math.imul(n1 ^ c, M1);
+      n2 = Math.imul(n2 ^ c, M2);
+    }
+    e1 = Math.imul(e1 ^ (0x10000 + f), M1);
+    e2 = Math.imul(e2 ^ (0x10000 + f), M2);
+    n1 = Math.imul(n1 ^ (0x10000 + f), M1);
+    n2 = Math.imul(n2 ^ (0x10000 + f), M2);
+  }
+  return { exact: finish(e1, e2), normalized: finish(n1, n2) };
+}
+
+/** Hash of the fields exactly as given. */
+export function exactHash(fields: readonly string[]): Hash64 {
+  return contentHashes(fields).exact;
+}
+
+/** Hash of the fields after NFC and whitespace collapsing (equal to `exactHash` of the normalized fields). */
+export function normalizedHash(fields: readonly string[]): Hash64 {
+  return contentHashes(fields).normalized;
+}

@@ -1,0 +1,74 @@
+// The set of records seen so far, as hashes only: an open-addressing table (linear probing) over one
+// Uint32Array, 16 bytes a slot: normalized hash (64 bits), 32 bits of the exact hash, first line.
+// Grows by 1.5× at 75 % load, so memory is about 21–32 bytes per distinct record and no text is kept.
+
+export interface FirstSeen {
+  /** Line of the first record with the same normalized content. */
+  line: number;
+  /** True when the exact content matches too (same 32 exact-hash bits). */
+  exact: boolean;
+}
+
+const SLOT = 4;
+
+export class SeenTable {
+  private slots: Uint32Array;
+  private capacity: number;
+  private count = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.capacity = initialCapacity;
+    this.slots = new Uint32Array(initialCapacity * SLOT);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.slots.byteLength;
+  }
+
+  /** Records (normHi, normLo) first seen on `line`, or returns where it was first seen. Lines start at 1. */
+  addOrFind(normHi: number, normLo: number, exact32: number, line: number): FirstSeen | undefined {
+    const s = this.slots;
+    let i = this.home(normHi);
+    for (;;) {
+      const at = i * SLOT;
+      const seenLine = s[at + 3];
+      if (seenLine === 0) break;
+      if (s[at] === normHi && s[at + 1] === normLo)
+        return { line: seenLine, exact: s[at + 2] === exact32 >>> 0 };
+      i = i + 1 === this.capacity ? 0 : i + 1;
+    }
+    const at = i * SLOT;
+    s[at] = normHi;
+    s[at + 1] = normLo;
+    s[at + 2] = exact32;
+    s[at + 3] = line;
+    this.count += 1;
+    if (this.count * 4 > this.capacity * 3) this.grow();
+    return undefined;
+  }
+
+  private home(hi: number): number {
+    return Math.floor((hi / 4294967296) * this.capacity);
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.capacity = Math.ceil(this.capacity * 1.5);
+    this.slots = new Uint32Array(this.capacity * SLOT);
+    for (let at = 0; at < old.length; at += SLOT) {
+      if (old[at + 3] === 0) continue;
+      let i = this.home(old[at]);
+      while (this.slots[i * SLOT + 3] !== 0) i = i + 1 === this.capacity ? 0 : i + 1;
+      const to = i * SLOT;
+      this.slots[to] = old[at];
+      this.slots[to + 1] = old[at + 1];
+      this.slots[to + 2] = old[at + 2];
+      this.slots[to + 3] = old[at + 3];
+    }
+  }
+}
