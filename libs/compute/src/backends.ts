@@ -3,6 +3,10 @@
 // its backend throws BackendUnavailable with a one-line reason. All share one @tensorflow/tfjs-core engine.
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+// Gradients and chained ops are not registered by tfjs-core's entry point, only by the @tensorflow/tfjs union
+// package that tfjs-node loads: registering them here gives every backend the same API.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { detectGpu } from './gpu';
 import { registerFastKernels } from './kernels';
 
@@ -56,6 +60,17 @@ function requireNative(candidate: 'tensorflow-gpu' | 'tensorflow'): void {
     throw new BackendUnavailable(candidate, `${name} failed to load: ${firstLine(e)}`);
   }
   nativeLoaded = candidate;
+}
+
+/** Loads @tensorflow/tfjs-node without activating it: undefined when it loads, else why not. */
+export function probeNative(): string | undefined {
+  try {
+    requireNative('tensorflow');
+    return undefined;
+  } catch (e) {
+    if (e instanceof BackendUnavailable) return e.message;
+    throw e;
+  }
 }
 
 async function activate(candidate: Candidate, name: BackendName): Promise<void> {
