@@ -60,3 +60,17 @@ describe('collator as data', () => {
     expect(() => collator.collate([{ inputIds: [1, 2, 3] }])).toThrow(/more than the packed row length/);
   });
 });
+
+describe('example weights', () => {
+  it('carries per-example loss weights into the batch, 1 where not given', () => {
+    const collator = fromConfig(completionOnlyConfig({ responseTemplate: [9] }));
+    expect(collator.collate([{ inputIds: [1] }, { inputIds: [2] }]).batch.exampleWeights).toBeUndefined();
+    const { batch } = collator.collate([{ inputIds: [1, 9, 3], weight: 0.5 }, { inputIds: [2] }]);
+    expect(Array.from(batch.exampleWeights ?? [])).toEqual([0.5, 1]);
+  });
+
+  it('refuses weights where a row mixes examples', () => {
+    const packed = fromConfig(completionOnlyConfig({ responseTemplate: [9], packLength: 8 }));
+    expect(() => packed.collate([{ inputIds: [1], weight: 2 }])).toThrow(/one example per row/);
+  });
+});

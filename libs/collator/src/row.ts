@@ -8,11 +8,14 @@ export interface Example {
   name?: string;
   /** The text the ids came from, when known (only the template-in-context check reads it). */
   text?: string;
+  /** Loss weight of the example (e.g. bias-audit reweighing); absent = 1. */
+  weight?: number;
 }
 
 export interface Row {
   readonly name: string;
   readonly text?: string;
+  readonly weight?: number;
   ids: Int32Array;
   labels: Int32Array;
   /** Tokens were cut off by truncation. */
@@ -25,6 +28,7 @@ export function toRow(example: Example, index: number): Row {
   return {
     name: exampleName(example, index),
     text: example.text,
+    weight: example.weight,
     ids,
     labels: ids.slice(),
     truncated: false,

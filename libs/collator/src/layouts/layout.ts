@@ -18,3 +18,16 @@ export function paddedLength(longest: number, multipleOf: number | null | undefi
   if (!multipleOf || longest % multipleOf === 0) return longest;
   return (Math.floor(longest / multipleOf) + 1) * multipleOf;
 }
+
+/** Per-row loss weights when any row has one (absent = all 1). */
+export function rowWeights(rows: Row[]): Float32Array | undefined {
+  if (rows.every((r) => r.weight === undefined)) return undefined;
+  return Float32Array.from(rows, (r) => r.weight ?? 1);
+}
+
+/** Layouts that put several examples in a row cannot carry per-example weights. */
+export function refuseWeights(rows: Row[], layout: string): void {
+  if (rows.some((r) => r.weight !== undefined)) {
+    throw new RangeError(`per-example weights need one example per row; the ${layout} layout mixes examples`);
+  }
+}

@@ -6,7 +6,7 @@
 // ignored, so the summed loss equals the loss of the examples collated one per row.
 import type { Row } from '../row';
 import { PAD_LABEL } from '../steps/step';
-import { paddedLength, type Layout } from './layout';
+import { paddedLength, refuseWeights, type Layout } from './layout';
 
 export interface PackConfig {
   type: 'pack';
@@ -22,6 +22,7 @@ export function pack(config: PackConfig): Layout<PackConfig> {
   return {
     config,
     build(rows) {
+      refuseWeights(rows, 'pack');
       const bins = nextFit(rows, length);
       const B = bins.length;
       let longest = 0;

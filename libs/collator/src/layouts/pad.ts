@@ -3,7 +3,7 @@
 // the pad id, attention 0 and label -100. Left padding is not offered: with causal attention it lets
 // real tokens attend to pads.
 import { PAD_LABEL } from '../steps/step';
-import { paddedLength, type Layout } from './layout';
+import { paddedLength, rowWeights, type Layout } from './layout';
 
 export interface PadConfig {
   type: 'pad';
@@ -30,8 +30,16 @@ export function pad(config: PadConfig): Layout<PadConfig> {
         attentionMask.fill(1, b * T, b * T + n);
         labels.set(row.labels, b * T);
       });
+      const exampleWeights = rowWeights(rows);
       return {
-        batch: { batchSize: B, seqLen: T, inputIds, attentionMask, labels },
+        batch: {
+          batchSize: B,
+          seqLen: T,
+          inputIds,
+          attentionMask,
+          labels,
+          ...(exampleWeights && { exampleWeights }),
+        },
         examples: rows.map((r) => [r.name]),
       };
     },

@@ -2,7 +2,7 @@
 // position ids restarting at 0 per example, and the label of each example's first token ignored so no
 // example is trained to follow the previous one. trl relies on flash-attention reading position ids to
 // keep examples apart; ftune also sets segment ids so any attention can (an addition, not in trl).
-import type { Layout } from './layout';
+import { refuseWeights, type Layout } from './layout';
 
 export interface PaddingFreeConfig {
   type: 'padding-free';
@@ -15,6 +15,7 @@ export function paddingFree(config: PaddingFreeConfig): Layout<PaddingFreeConfig
   return {
     config,
     build(rows) {
+      refuseWeights(rows, 'padding-free');
       let N = 0;
       for (const row of rows) N += row.ids.length;
       const inputIds = new Int32Array(N);
