@@ -85,20 +85,18 @@ function ensureJars() {
     [
       '-B',
       '-q',
-      '-Dstyle.color=never',
       '-f',
       path.join(here, 'pom.xml'),
       'dependency:copy-dependencies',
       `-Dkafka.libs=${libsDir}`,
       `-Dkafka.version=${KAFKA_VERSION}`,
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const jars = fs.existsSync(libsDir) ? fs.readdirSync(libsDir).filter((f) => f.endsWith('.jar')) : [];
   if (r.status !== 0 || !jars.includes(`kafka_2.13-${KAFKA_VERSION}.jar`)) {
-    throw new KafkaToolError(
-      `mvn dependency:copy-dependencies failed (exit ${r.status}); see the output above`,
-    );
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    throw new KafkaToolError(`mvn dependency:copy-dependencies failed (exit ${r.status}):\n${output}`);
   }
   fs.writeFileSync(libsDone, `${jars.sort().join('\n')}\n`);
   return true;
