@@ -51,6 +51,15 @@ describe('ftune collate', () => {
     expect(fixed.batches[0].labels).toEqual([[...Array(10).fill(-100), 604, 50256, -100, -100, -100, -100]]);
   });
 
+  it('explains a template that tokenizes differently in context, and matches it given its context', () => {
+    const input = jsonl(['### Question: what?\n ### Answer: that']);
+    const checked = ftuneCollate(['--response-template', '### Answer:', '--check-template'], input);
+    expect(checked.stderr).toContain('line 1 tokenizes "### Answer:" as [44386, 23998, 25]');
+    const cured = ftuneCollate(['--response-template', '### Answer:', '--response-context', '\n '], input);
+    expect(cured.stderr).toBe('');
+    expect((cured.batches[0].labels as number[][])[0].filter((l) => l !== -100)).toEqual([326]);
+  });
+
   it('groups by length when asked, saying which input lines each batch holds', () => {
     const texts = [
       'Q: a\n### Answer: b',
