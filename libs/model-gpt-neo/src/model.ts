@@ -140,14 +140,24 @@ interface LayerCache {
 
 export class GPTNeoModel {
   readonly config: GPTNeoConfig;
-  /** Every parameter, named by its Hugging Face name (Linear weights held [in, out]). */
+  /**
+   * Every parameter; a variable's name is its Hugging Face name (Linear weights held [in, out]). tfjs needs
+   * variable names to be unique, so while another model holds those names, a second model's names get the prefix
+   * `model2/` (`model3/`, …); `hfName()` strips it.
+   */
   readonly trainableVariables: tf.Variable[];
+  /** '' for the first live model, 'model2/' etc. for further models alive at the same time. */
+  readonly variablePrefix: string;
   private readonly params = new Map<string, tf.Variable>();
 
   /** Builds the model from one tensor per parameter in internal layout (ownership passes to the model). */
   constructor(config: GPTNeoConfig, valueOf: (spec: ParamSpec) => tf.Tensor) {
     validateConfig(config);
     this.config = config;
+    const taken = (prefix: string) => tf.engine().registeredVariables[`${prefix}transformer.wte.weight`] !== undefined;
+    let k = 1;
+    while (taken(k === 1 ? '' : `model${k}/`)) k++;
+    this.variablePrefix = k === 1 ? '' : `model${k}/`;
     for (const spec of parameterSpecs(config)) {
       let value: tf.Tensor;
       try {
@@ -162,16 +172,15 @@ export class GPTNeoModel {
         this.dispose();
         throw new UserError(`${spec.name}: shape [${value.shape}] does not match the config's [${want}]`);
       }
-      try {
-        this.params.set(spec.name, tf.variable(value, true, spec.name));
-      } catch (e) {
-        value.dispose();
-        this.dispose();
-        throw new Error(`${spec.name}: ${(e as Error).message} (dispose the other GPT-Neo model first: variables are named by HF names)`);
-      }
+      this.params.set(spec.name, tf.variable(value, true, this.variablePrefix + spec.name));
       value.dispose(); // the variable holds its own reference
     }
     this.trainableVariables = [...this.params.values()];
+  }
+
+  /** The Hugging Face name of one of this model's variables. */
+  hfName(variable: tf.Variable): string {
+    return variable.name.startsWith(this.variablePrefix) ? variable.name.slice(this.variablePrefix.length) : variable.name;
   }
 
   /** A parameter by its HF name. */
