@@ -67,7 +67,14 @@ describe('local Kafka broker', () => {
           if (received.length === sent.length) allReceived();
         },
       });
-      await all;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, fail) => {
+        timer = setTimeout(
+          () => fail(new Error(`consumed ${received.length} of ${sent.length} messages in 30 s`)),
+          30_000,
+        );
+      });
+      await Promise.race([all, timeout]).finally(() => clearTimeout(timer));
     } finally {
       await consumer.disconnect();
     }
