@@ -37,7 +37,7 @@ describe('GPTNeoModel (tiny)', () => {
   });
 
   it('initialises as HF: weights N(0, 0.02), biases 0, LayerNorm 1 / 0, the same for the same seed', () => {
-    const wte = model.param('transformer.wte.weight').dataSync();
+    const wte = model.param('transformer.wte.weight').dataSync() as Float32Array;
     const mean = wte.reduce((a, b) => a + b, 0) / wte.length;
     const std = Math.sqrt(wte.reduce((a, b) => a + (b - mean) ** 2, 0) / wte.length);
     expect(Math.abs(mean)).toBeLessThan(0.002);
