@@ -3,8 +3,11 @@ import type { Command } from 'commander';
 import { registerBackend } from './backend';
 import { registerCollate } from './collate';
 import { registerDetokenize } from './detokenize';
+import { registerEvaluate } from './evaluate';
+import { registerIngest } from './ingest';
 import { registerTokenize } from './tokenize';
+import { registerTrain } from './train';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize];
+export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate];

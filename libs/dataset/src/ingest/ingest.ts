@@ -22,6 +22,7 @@ import {
   type SplitName,
   type SplitRatios,
   splitPosition,
+  tieOffsetOf,
 } from '../split/split';
 import { Strata } from '../split/strata';
 import { TokenLengthStats } from '../stats/token-stats';
@@ -174,9 +175,10 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
 
   // ---- pass 2: cut each stratum by quota and distribute -------------------------------------
   strata.finish(accepted);
-  const cuts: Cut[] = [];
-  for (let k = 0; k < strata.count; k++) cuts.push(cutPositions(strata.positions(k), ratios));
   const labelNames = strata.labels();
+  const cuts: Cut[] = [];
+  for (let k = 0; k < strata.count; k++)
+    cuts.push(cutPositions(strata.positions(k), ratios, tieOffsetOf(labelNames?.[k])));
   const sinks = SPLIT_NAMES.map((s) => new LineSink(path.join(options.out, SPLIT_FILES[s]), true));
   const perLabel = SPLIT_NAMES.map(() => new Map<number, number>());
   try {

@@ -28,6 +28,7 @@ describe('quotas', () => {
     expect(quotas(10, [0.8, 0.1, 0.1])).toEqual([8, 1, 1]);
     expect(quotas(8, [0.8, 0.1, 0.1])).toEqual([6, 1, 1]);
     expect(quotas(5, [0.8, 0.1, 0.1])).toEqual([4, 1, 0]);
+    expect(quotas(5, [0.8, 0.1, 0.1], 2)).toEqual([4, 0, 1]);
     expect(quotas(3, [0.5, 0.5, 0])).toEqual([2, 1, 0]);
     expect(quotas(0, [0.8, 0.1, 0.1])).toEqual([0, 0, 0]);
   });

@@ -13,6 +13,7 @@
 // chance (a label with 8 records gets no test record 43 % of the time); the quota cut keeps both
 // properties up to the records at the boundary. Same input and seed → identical assignment.
 import { UserError } from '@ftune/common';
+import { contentHashes } from '../dedup/hash';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -51,12 +52,18 @@ export function splitPosition(hi: number, lo: number, seed: number): number {
   return (a >>> 0) * 2097152 + (b >>> 11);
 }
 
-/** How many of `n` records each split gets: largest remainder rounding of n·ratio (ties: train first). */
-export function quotas(n: number, ratios: SplitRatios): [number, number, number] {
+/**
+ * How many of `n` records each split gets: largest remainder rounding of n·ratio. Equal remainders
+ * (validation and test with equal ratios) are broken in split order rotated by `tieOffset`, which the
+ * caller derives from the label, so that labels do not all round the same way.
+ */
+export function quotas(n: number, ratios: SplitRatios, tieOffset = 0): [number, number, number] {
   const exact = ratios.map((r) => n * r);
   const q = exact.map((x) => Math.floor(x + 1e-9)) as [number, number, number];
   let left = n - q[0] - q[1] - q[2];
-  const order = [0, 1, 2].sort((a, b) => exact[b] - q[b] - (exact[a] - q[a]) || a - b);
+  const rank = (i: number) => (i - tieOffset + 3) % 3;
+  const remainder = (i: number) => Math.round((exact[i] - q[i]) * 1e9);
+  const order = [0, 1, 2].sort((a, b) => remainder(b) - remainder(a) || rank(a) - rank(b));
   for (let k = 0; left > 0; k = (k + 1) % 3) {
     if (ratios[order[k]] > 0) {
       q[order[k]] += 1;
@@ -66,6 +73,11 @@ export function quotas(n: number, ratios: SplitRatios): [number, number, number]
   return q;
 }
 
+/** The rounding tie-break of a label's stratum (see `quotas`); 0 for unlabelled data. */
+export function tieOffsetOf(label: string | undefined): number {
+  return label === undefined ? 0 : contentHashes([label]).exact.hi % 3;
+}
+
 /** Per-stratum u thresholds: u < train → train, u < validation → validation, else test. */
 export interface Cut {
   train: number;
@@ -73,10 +85,10 @@ export interface Cut {
 }
 
 /** The cut of one stratum from all its positions (the array is sorted in place). */
-export function cutPositions(positions: Float64Array, ratios: SplitRatios): Cut {
+export function cutPositions(positions: Float64Array, ratios: SplitRatios, tieOffset = 0): Cut {
   positions.sort();
   const n = positions.length;
-  const [qt, qv] = quotas(n, ratios);
+  const [qt, qv] = quotas(n, ratios, tieOffset);
   return {
     train: qt < n ? positions[qt] : Number.POSITIVE_INFINITY,
     validation: qt + qv < n ? positions[qt + qv] : Number.POSITIVE_INFINITY,
