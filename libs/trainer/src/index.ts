@@ -18,3 +18,4 @@ export {
 } from './checkpoint/checkpoint';
 export { readSafetensors, writeSafetensors, type NamedArray } from './checkpoint/safetensors';
 export * from './config/train-config';
+export * from './job/train-job';

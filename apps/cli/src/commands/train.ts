@@ -1,0 +1,162 @@
+// `ftune train`: fine-tunes a GPT-Neo model (folder or preset) on an ingested dataset. Flags or a
+// YAML/JSON --config (flags win), validated against the trainer's JSON Schema. Progress on stderr
+// (a bar on a terminal, plain lines otherwise); the result as one JSON line on stdout.
+// Ctrl-C / SIGTERM stop after the current step with a checkpoint; --resume continues from it.
+import type { Command } from 'commander';
+import { UserError } from '@ftune/common';
+import { describeChoice, initBackend } from '@ftune/compute';
+import {
+  readConfigFile,
+  resolveTrainConfig,
+  runTrainJob,
+  TrainingHaltedError,
+  type TrainerEvent,
+} from '@ftune/trainer';
+
+interface TrainFlags {
+  config?: string;
+  [flag: string]: string | boolean | undefined;
+}
+
+/** Flag → help; every flag maps to the config field of the same name in snake_case. */
+const VALUE_FLAGS: Array<[string, string]> = [
+  ['model', 'Hugging Face GPT-Neo folder, or a preset (gpt-neo-125m, small, tiny) with random init'],
+  ['dataset', 'ingested dataset folder (ftune ingest)'],
+  ['out', 'output folder: metrics.jsonl, checkpoint-<step>/, model/'],
+  [
+    'response-template',
+    'text that starts the trained response (default: the dataset template, "### Answer:")',
+  ],
+  ['learning-rate', 'peak learning rate (5e-5)'],
+  ['batch-size', 'examples per micro-batch (8)'],
+  ['gradient-accumulation-steps', 'micro-batches per optimizer step (1)'],
+  ['epochs', 'passes over the training split (3)'],
+  ['max-steps', 'optimizer steps; overrides --epochs'],
+  ['weight-decay', 'AdamW decoupled weight decay, not on biases and LayerNorm weights (0)'],
+  ['warmup-steps', 'linear warmup steps (0)'],
+  ['warmup-ratio', 'warmup as a fraction of all steps, when --warmup-steps is 0 (0)'],
+  ['lr-scheduler', 'linear | cosine | constant | constant_with_warmup (linear)'],
+  ['max-grad-norm', 'global gradient-norm clip; 0 = off (1.0)'],
+  ['eval-steps', 'validate every N steps (also at each epoch end)'],
+  ['save-steps', 'checkpoint every N steps (500; also at the end)'],
+  ['save-total-limit', 'keep at most N checkpoints (the best is kept)'],
+  ['early-stopping-patience', 'stop after N evaluations without improvement'],
+  ['max-length', "truncate examples to N tokens (default: the model's positions)"],
+  ['seed', 'seed for init and data order (42)'],
+];
+
+function progressPrinter(tty: boolean): (e: TrainerEvent) => void {
+  let started = 0;
+  let startStep = 0;
+  let total = 0;
+  let lastPlain = 0;
+  const line = (text: string): void => {
+    process.stderr.write(tty ? `\r\x1b[K${text}\n` : `${text}\n`);
+  };
+  const eta = (step: number): string => {
+    const perStep = (Date.now() - started) / Math.max(step - startStep, 1);
+    const s = Math.round((perStep * (total - step)) / 1000);
+    return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'start':
+        started = Date.now();
+        startStep = e.startStep;
+        total = e.totalSteps;
+        line(
+          `training ${e.examples} examples: ${e.totalSteps} steps (${e.stepsPerEpoch} per epoch)` +
+            (e.startStep > 0 ? `, resuming after step ${e.startStep}` : ''),
+        );
+        break;
+      case 'step': {
+        const r = e.record;
+        const text =
+          `step ${r.step}/${total} epoch ${r.epoch.toFixed(2)} loss ${r.loss.toFixed(4)} acc ${r.token_accuracy.toFixed(3)} ` +
+          `lr ${r.learning_rate.toExponential(2)} |g| ${r.grad_norm.toFixed(3)} ${Math.round(r.tokens_per_second)} tok/s ETA ${eta(r.step)}`;
+        if (tty) {
+          const width = 24;
+          const done = Math.round((r.step / total) * width);
+          process.stderr.write(`\r\x1b[K[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${text}`);
+        } else if (r.step === total || Date.now() - lastPlain >= 5000 || r.step <= 1) {
+          lastPlain = Date.now();
+          line(text);
+        }
+        break;
+      }
+      case 'eval': {
+        const r = e.record;
+        line(
+          `eval step ${r.step}: loss ${r.eval_loss.toFixed(4)} perplexity ${r.eval_perplexity.toFixed(2)} ` +
+            `token accuracy ${r.eval_token_accuracy.toFixed(3)}${e.isBest ? ' (best)' : ''}`,
+        );
+        break;
+      }
+      case 'signal':
+        line(`note: ${e.signal.message}`);
+        break;
+      case 'checkpoint':
+        line(`saved ${e.dir}`);
+        break;
+      case 'early_stop':
+      case 'warning':
+        line(e.message);
+        break;
+      case 'end':
+        if (tty) process.stderr.write('\r\x1b[K');
+        break;
+    }
+  };
+}
+
+export function registerTrain(program: Command): void {
+  const command = program
+    .command('train')
+    .description(
+      'fine-tune a GPT-Neo model on an ingested dataset (completion-only loss after the response template)',
+    )
+    .option('--config <file>', 'YAML or JSON file with the same fields in snake_case; flags override it');
+  for (const [flag, help] of VALUE_FLAGS) command.option(`--${flag} <value>`, help);
+  command
+    .option('--resume [checkpoint]', 'continue from the newest checkpoint in --out, or from the given one')
+    .action(async (flags: TrainFlags) => {
+      const { config: configFile, ...rest } = flags;
+      const fromFlags: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(rest)) {
+        fromFlags[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+      }
+      const config = resolveTrainConfig(
+        configFile ? readConfigFile(configFile) : {},
+        fromFlags,
+        configFile ?? 'train options',
+      );
+      const choice = await initBackend();
+      for (const line of describeChoice(choice).slice(0, 1)) process.stderr.write(`${line}\n`);
+
+      const controller = new AbortController();
+      const stop = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\nstopping after this step and saving a checkpoint (again to quit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      try {
+        const result = await runTrainJob(config, {
+          onEvent: progressPrinter(Boolean(process.stderr.isTTY)),
+          log: (line) => process.stderr.write(`${line}\n`),
+          signal: controller.signal,
+        });
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (result.status === 'interrupted') {
+          throw new UserError(`interrupted at step ${result.globalStep}; continue with --resume`, 130);
+        }
+      } catch (e) {
+        if (e instanceof TrainingHaltedError) throw new UserError(`training stopped: ${e.message}`, 1);
+        throw e;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+}

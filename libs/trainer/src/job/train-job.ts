@@ -1,0 +1,177 @@
+// The train stage as one function: an ingested dataset folder and a GPT-Neo model (folder or preset)
+// in, a trained Hugging Face model folder out. Records become texts through the dataset's template,
+// texts become ids through the GPT-2 tokenizer, batches come from the completion-only collator with the
+// response template, and the loop of ../train.ts trains. Used by `ftune train` and the train service.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { completionOnlyConfig, fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
+import { UserError } from '@ftune/common';
+import { readManifest, readSplit, recordToText } from '@ftune/dataset';
+import {
+  createModel,
+  internalShape,
+  loadModel,
+  parameterSpecs,
+  safetensors,
+  saveModel,
+  type GPTNeoModel,
+} from '@ftune/model-gpt-neo';
+import { loadTokenizer, saveTokenizerFiles, type Tokenizer } from '@ftune/tokenizer';
+import { resolveArgs } from '../args';
+import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
+import { train, type ModelIO, type TrainerEvent, type TrainResult } from '../train';
+import type { DataSource } from '../types';
+
+export interface TrainJobHooks {
+  onEvent?: (event: TrainerEvent) => void;
+  /** Human-readable notes about the inputs (model, tokenizer, data, truncation). */
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainJobResult extends TrainResult {
+  examples: { train: number; validation: number; untrainable: number };
+}
+
+const TOKENIZER_MARKERS = ['tokenizer.json', 'vocab.json'];
+
+function isModelFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'config.json'));
+}
+
+/** Training examples of one split: token ids of each record's training text, named by line. */
+async function readExamples(
+  dir: string,
+  split: 'train' | 'validation',
+  tokenizer: Tokenizer,
+): Promise<{ examples: Example[]; responseTemplate: string | null }> {
+  const examples: Example[] = [];
+  let responseTemplate: string | null = null;
+  let line = 0;
+  for await (const record of readSplit(dir, split)) {
+    line += 1;
+    const t = recordToText(record);
+    responseTemplate ??= t.responseTemplate;
+    examples.push({
+      inputIds: tokenizer.encodeIds(t.text),
+      name: `${split}.jsonl record ${line}`,
+      text: t.text,
+    });
+  }
+  return { examples, responseTemplate };
+}
+
+/** Assigns a Hugging Face folder's weights to the live model (Linear weights [out, in] → [in, out]). */
+function loadWeightsInto(model: GPTNeoModel, dir: string): void {
+  const folder = safetensors.WeightFolder.open(dir);
+  try {
+    for (const spec of parameterSpecs(model.config)) {
+      const values = folder.readFloat32(spec.name);
+      const shape = internalShape(spec);
+      const data = spec.kind === 'linear' ? transposed(values, spec.hfShape[0], spec.hfShape[1]) : values;
+      tf.tidy(() => model.param(spec.name).assign(tf.tensor(data, shape, 'float32')));
+    }
+  } finally {
+    folder.close();
+  }
+}
+
+function transposed(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  return out;
+}
+
+export async function runTrainJob(
+  config: TrainJobConfig,
+  hooks: TrainJobHooks = {},
+): Promise<TrainJobResult> {
+  const log = hooks.log ?? (() => undefined);
+  const args = resolveArgs(toTrainingArguments(config));
+
+  // Tokenizer: the model folder's own, else GPT-2's; pad = eos as the seed sets it
+  const fromFolder = isModelFolder(config.model);
+  const hasTokenizer = fromFolder && TOKENIZER_MARKERS.some((f) => fs.existsSync(path.join(config.model, f)));
+  const tokenizer = loadTokenizer(hasTokenizer ? config.model : 'gpt2');
+  log(`tokenizer: ${hasTokenizer ? config.model : 'gpt2 (built in)'}`);
+
+  // Data: records → texts (dataset template) → ids
+  const manifest = readManifest(config.dataset);
+  const trainSplit = await readExamples(config.dataset, 'train', tokenizer);
+  const validationSplit = manifest.splits.validation?.records
+    ? await readExamples(config.dataset, 'validation', tokenizer)
+    : { examples: [], responseTemplate: null };
+  if (trainSplit.examples.length === 0) throw new UserError(`${config.dataset}: the train split is empty`);
+  const responseTemplate = config.response_template ?? trainSplit.responseTemplate;
+
+  // Model: a Hugging Face folder, or a preset with random init from the seed
+  const model = fromFolder ? loadModel(config.model) : createModel(config.model, args.seed);
+  try {
+    const maxLength =
+      config.max_length ?? Math.min(model.config.maxPositionEmbeddings, tokenizer.modelMaxLength);
+    if (maxLength > model.config.maxPositionEmbeddings) {
+      throw new UserError(
+        `max_length ${maxLength} exceeds the model's ${model.config.maxPositionEmbeddings} positions`,
+      );
+    }
+    log(
+      `model: ${fromFolder ? config.model : `preset ${config.model}`} (${model.trainableVariables.reduce((s, v) => s + v.size, 0).toLocaleString('en-US')} parameters)`,
+    );
+
+    // Collator: completion-only after the response template (plain LM for text records), truncating to maxLength
+    const collatorConfig = responseTemplate
+      ? completionOnlyConfig({ responseTemplate, maxLength }, tokenizer)
+      : languageModelingConfig({ maxLength }, tokenizer);
+    log(
+      responseTemplate
+        ? `loss on the tokens after ${JSON.stringify(responseTemplate)}`
+        : 'loss on every token (text records)',
+    );
+
+    // Rows that lose every trainable token (template missing, or completion truncated away) are counted once here
+    const untrainable: string[] = [];
+    const collator = fromConfig(collatorConfig);
+    for (const ex of trainSplit.examples) {
+      const { batch } = collator.collate([ex]);
+      if (!batch.labels.some((y, t) => t > 0 && y !== -100)) untrainable.push(ex.name ?? '?');
+    }
+    if (untrainable.length > 0) {
+      log(
+        `${untrainable.length} of ${trainSplit.examples.length} training examples have no trainable token after truncation to ` +
+          `${maxLength} tokens or lack the response template (first: ${untrainable.slice(0, 3).join(', ')}); they add no loss`,
+      );
+    }
+    const source = (examples: Example[]): DataSource<Example> => ({
+      examples,
+      collate: (batch) => collator.collate(batch).batch,
+      lengths: examples.map((e) => Math.min(e.inputIds.length, maxLength)),
+    });
+
+    const modelIO: ModelIO = {
+      save: (dir) => void saveModel(model, dir, { writeTokenizer: (d) => saveTokenizerFiles(tokenizer, d) }),
+      load: (dir) => loadWeightsInto(model, dir),
+    };
+    const result = await train({
+      model,
+      train: source(trainSplit.examples),
+      validation: validationSplit.examples.length ? source(validationSplit.examples) : undefined,
+      args,
+      outDir: config.out,
+      resume: config.resume,
+      onEvent: hooks.onEvent,
+      signal: hooks.signal,
+      modelIO,
+    });
+    return {
+      ...result,
+      examples: {
+        train: trainSplit.examples.length,
+        validation: validationSplit.examples.length,
+        untrainable: untrainable.length,
+      },
+    };
+  } finally {
+    model.dispose();
+  }
+}
