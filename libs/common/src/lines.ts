@@ -96,31 +96,31 @@ export async function* readLines(
     }
     const last = buf.lastIndexOf(0x0a);
     if (last >= start) {
-      // Fast path: the complete lines of this chunk decoded at once when they are valid UTF-8.
-      const whole = buf.subarray(start, last);
-      if (isUtf8(whole)) {
-        const text = whole.toString('utf8');
-        const ascii = text.length === whole.length;
-        const parts = text.split('\n');
-        for (let i = 0; i < parts.length; i++) {
-          let t = parts[i];
-          if (t.length > 0 && t.charCodeAt(t.length - 1) === 0x0d) t = t.slice(0, -1);
-          const byteLength = ascii ? t.length : Buffer.byteLength(t, 'utf8');
-          if (byteLength > maxKept) {
-            number += 1;
-            const cut = Buffer.from(t, 'utf8').subarray(0, maxKept).toString('utf8');
-            yield { number, text: cut, byteLength, truncated: true };
+      // Fast path: the chunk's complete lines checked once, then decoded line by line (ASCII lines
+      // stay one-byte strings, which JSON.parse and string hashing handle fastest).
+      if (!strict || isUtf8(buf.subarray(start, last))) {
+        let from = start;
+        while (from <= last) {
+          const nl = buf.indexOf(0x0a, from);
+          const end = nl > from && buf[nl - 1] === 0x0d ? nl - 1 : nl;
+          number += 1;
+          if (end - from > maxKept) {
+            yield {
+              number,
+              text: buf.toString('utf8', from, from + maxKept),
+              byteLength: end - from,
+              truncated: true,
+            };
           } else {
-            number += 1;
-            yield { number, text: t, byteLength };
+            yield { number, text: buf.toString('utf8', from, end), byteLength: end - from };
           }
+          from = nl + 1;
         }
       } else {
         let from = start;
         while (from <= last) {
           const nl = buf.indexOf(0x0a, from);
-          const head = buf.subarray(from, nl);
-          yield fromHead(head);
+          yield fromHead(buf.subarray(from, nl));
           from = nl + 1;
         }
       }

@@ -12,7 +12,9 @@ export interface Hash64 {
 
 /** Both hashes of one record. */
 export interface ContentHashes {
-  exact: Hash64;
+  /** 32-bit hash of the fields as given: tells an exact repeat from a normalized one. */
+  exact: number;
+  /** 64-bit hash of the normalized fields: the identity used for deduplication and the split. */
   normalized: Hash64;
 }
 
@@ -55,29 +57,38 @@ function finish(h1: number, h2: number): Hash64 {
   return { hi: h1 >>> 0, lo: h2 >>> 0 };
 }
 
-/** Exact and normalized hashes of a record's content fields (one pass over text already in NFC). */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Exact and normalized hashes of a record's content fields, in one pass over each field; a field
+ * with non-ASCII text that NFC changes is hashed again in its NFC form for the normalized lanes.
+ */
 export function contentHashes(fields: readonly string[]): ContentHashes {
-  let e1 = 0xdeadbeef;
-  let e2 = 0x41c6ce57;
+  let e = 0x811c9dc5;
   let n1 = 0xdeadbeef;
   let n2 = 0x41c6ce57;
   for (let f = 0; f < fields.length; f++) {
     const s = fields[f];
-    const normal = nfc(s);
-    // exact lanes over the field as given
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      e1 = Math.imul(e1 ^ c, M1);
-      e2 = Math.imul(e2 ^ c, M2);
-    }
-    // normalized lanes: whitespace runs as one space, none at the ends
+    const start1 = n1;
+    const start2 = n2;
     let pendingSpace = false;
     let started = false;
-    for (let i = 0; i < normal.length; i++) {
-      const c = normal.charCodeAt(i);
-      if ((c <= 0x20 || c >= 0xa0) && isWhitespace(c)) {
-        pendingSpace = started;
-        continue;
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      e = Math.imul(e ^ c, M1);
+      if (c <= 0x20 || c >= 0x7f) {
+        if (c >= 0x80) ascii = false;
+        if (isWhitespace(c)) {
+          pendingSpace = started;
+          continue;
+        }
       }
       if (pendingSpace) {
         n1 = Math.imul(n1 ^ 0x20, M1);
@@ -88,16 +99,37 @@ export function contentHashes(fields: readonly string[]): ContentHashes {
       n1 = Math.imul(n1 ^ c, M1);
       n2 = Math.imul(n2 ^ c, M2);
     }
-    e1 = Math.imul(e1 ^ (0x10000 + f), M1);
-    e2 = Math.imul(e2 ^ (0x10000 + f), M2);
+    const normal = ascii ? s : s.normalize('NFC');
+    if (normal !== s) {
+      n1 = start1;
+      n2 = start2;
+      pendingSpace = false;
+      started = false;
+      for (let i = 0; i < normal.length; i++) {
+        const c = normal.charCodeAt(i);
+        if (isWhitespace(c)) {
+          pendingSpace = started;
+          continue;
+        }
+        if (pendingSpace) {
+          n1 = Math.imul(n1 ^ 0x20, M1);
+          n2 = Math.imul(n2 ^ 0x20, M2);
+          pendingSpace = false;
+        }
+        started = true;
+        n1 = Math.imul(n1 ^ c, M1);
+        n2 = Math.imul(n2 ^ c, M2);
+      }
+    }
+    e = Math.imul(e ^ (0x10000 + f), M1);
     n1 = Math.imul(n1 ^ (0x10000 + f), M1);
     n2 = Math.imul(n2 ^ (0x10000 + f), M2);
   }
-  return { exact: finish(e1, e2), normalized: finish(n1, n2) };
+  return { exact: fmix32(e), normalized: finish(n1, n2) };
 }
 
-/** Hash of the fields exactly as given. */
-export function exactHash(fields: readonly string[]): Hash64 {
+/** 32-bit hash of the fields exactly as given. */
+export function exactHash(fields: readonly string[]): number {
   return contentHashes(fields).exact;
 }
 

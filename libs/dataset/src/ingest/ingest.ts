@@ -146,7 +146,7 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
     const valid = validateRecord(rec.value, style, options.labelField);
     if (!('content' in valid)) return reject(rec, valid.reason, valid.message);
     const { normalized: norm, exact } = contentHashes(valid.content);
-    const first = seen.addOrFind(norm.hi, norm.lo, exact.hi, rec.line);
+    const first = seen.addOrFind(norm.hi, norm.lo, exact, rec.line);
     if (first !== undefined) {
       duplicates += 1;
       const how = first.exact ? '' : ' after normalization (NFC, whitespace)';

@@ -75,7 +75,7 @@ export function quotas(n: number, ratios: SplitRatios, tieOffset = 0): [number, 
 
 /** The rounding tie-break of a label's stratum (see `quotas`); 0 for unlabelled data. */
 export function tieOffsetOf(label: string | undefined): number {
-  return label === undefined ? 0 : contentHashes([label]).exact.hi % 3;
+  return label === undefined ? 0 : contentHashes([label]).exact % 3;
 }
 
 /** Per-stratum u thresholds: u < train → train, u < validation → validation, else test. */
