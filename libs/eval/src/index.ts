@@ -17,3 +17,4 @@ export * from './stats/bootstrap';
 export * from './stats/random';
 export * from './report';
 export * from './adapters/causal-lm';
+export * from './job/evaluate-job';

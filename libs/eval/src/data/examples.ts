@@ -1,7 +1,6 @@
-// Turns test-split records into evaluation examples (prompt, reference completion, optional label),
-// detects classification-style data, and picks the candidate label set and the majority label.
-// Record shapes are the dataset formats ftune ingests: prompt/completion, input/output/label, chat
-// messages (the last assistant turn is the completion) and plain text (no prompt).
+// Turns test-split records into evaluation examples (prompt, reference completion), detects
+// classification-style data, and picks the candidate label set and the majority label.
+import { recordToText, type JsonObject } from '@ftune/dataset';
 
 export interface EvalExample {
   /** The text the model is conditioned on. */
@@ -14,53 +13,21 @@ export interface EvalExample {
 
 export type Task = 'classification' | 'generation';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-interface ChatMessage {
-  role: string;
-  content: string;
-}
-
-/** How chat turns before the answer become a prompt: "<Role>: <content>" lines, then "Assistant:". */
-export function formatChatPrompt(messages: readonly ChatMessage[]): string {
-  const title = (role: string): string => role.charAt(0).toUpperCase() + role.slice(1);
-  return messages.map((m) => `${title(m.role)}: ${m.content}\n`).join('') + 'Assistant:';
-}
-
-function str(record: Record<string, Json>, key: string): string | undefined {
-  const v = record[key];
-  return typeof v === 'string' ? v : undefined;
-}
-
 /**
- * One evaluation example from a dataset record; throws an Error naming the fields it found when
- * the record has none of the known shapes.
+ * One evaluation example from a dataset record, through the same template as training
+ * (@ftune/dataset recordToText): the prompt is the training text up to the end of the response
+ * template, the completion what follows it. With `responseTemplate`, the split is after the last
+ * occurrence of that text instead (the completion-only collator's last-match rule); a text without
+ * it is all completion. Chat records: the completion is the last assistant turn.
  */
-export function recordToExample(record: Record<string, Json>, line?: number): EvalExample {
-  const prompt = str(record, 'prompt');
-  const completion = str(record, 'completion');
-  if (prompt !== undefined && completion !== undefined) return { prompt, completion, line };
-  const input = str(record, 'input');
-  const label = record['label'];
-  const output = str(record, 'output') ?? (typeof label === 'number' || typeof label === 'boolean' ? String(label) : str(record, 'label'));
-  if (input !== undefined && output !== undefined) return { prompt: input, completion: output, line };
-  const messages = record['messages'];
-  if (Array.isArray(messages)) {
-    const turns = messages.filter(
-      (m): m is { role: string; content: string } =>
-        typeof m === 'object' && m !== null && !Array.isArray(m) && typeof m['role'] === 'string' && typeof m['content'] === 'string',
-    );
-    let last = -1;
-    turns.forEach((t, i) => {
-      if (t.role === 'assistant') last = i;
-    });
-    if (last >= 0) return { prompt: formatChatPrompt(turns.slice(0, last)), completion: turns[last].content, line };
+export function recordToExample(record: JsonObject, line?: number, responseTemplate?: string): EvalExample {
+  const t = recordToText(record);
+  let at = t.responseStart;
+  if (responseTemplate) {
+    const i = t.text.lastIndexOf(responseTemplate);
+    at = i === -1 ? 0 : i + responseTemplate.length;
   }
-  const text = str(record, 'text');
-  if (text !== undefined) return { prompt: '', completion: text, line };
-  throw new Error(
-    `record has no prompt/completion, input/output, messages or text field (fields: ${Object.keys(record).join(', ') || 'none'})`,
-  );
+  return { prompt: t.text.slice(0, at), completion: t.text.slice(at), line };
 }
 
 /** Distinct completions of a split in a stable order (by trimmed text, then raw). */

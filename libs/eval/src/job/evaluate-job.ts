@@ -1,0 +1,160 @@
+// The evaluate stage as one function: a fine-tuned model folder and an ingested dataset folder in,
+// eval.json and report.html out. Test records become examples through the training template; the
+// model, the model before fine-tuning and baseline folders are loaded with their tokenizers and
+// scored by evaluate(). Used by `ftune evaluate` and the evaluate service; the caller picks the
+// compute backend (hooks.beforeModels runs once the inputs are known to be good).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '@ftune/common';
+import { readManifest, readSplit } from '@ftune/dataset';
+import { loadModel, type GPTNeoModel } from '@ftune/model-gpt-neo';
+import { loadTokenizer } from '@ftune/tokenizer';
+import { causalLmEvalModel } from '../adapters/causal-lm';
+import { recordToExample, type EvalExample, type Task } from '../data/examples';
+import { evaluate, type EvaluateOptions } from '../evaluate';
+import { evalSections } from '../report/eval-section';
+import { renderReport } from '../report/page';
+import { parseMetricsLog } from '../report/training-curves';
+import type { EvalResult } from '../result';
+import type { EvalModel } from '../scoring/scorer';
+
+export interface EvaluateJobConfig {
+  /** The fine-tuned model: a Hugging Face GPT-Neo folder. */
+  model: string;
+  /** An ingested dataset folder (manifest.json, test.jsonl, train.jsonl). */
+  dataset: string;
+  out: string;
+  /** The model before fine-tuning. */
+  start?: string;
+  baselines?: string[];
+  /** Split prompt and completion after the last occurrence of this text (default: the dataset template's). */
+  responseTemplate?: string;
+  task?: Task | 'auto';
+  labels?: string[];
+  /** Training log for the report's curves (default: metrics.jsonl beside or inside the model folder). */
+  metrics?: string;
+  /** Evaluate only the first N test records. */
+  limit?: number;
+  options?: Omit<EvaluateOptions, 'task' | 'labels' | 'trainCompletions' | 'progress'>;
+}
+
+export interface EvaluateJobHooks {
+  log?: (line: string) => void;
+  /** Runs after the inputs are checked and before any model loads (e.g. choosing the compute backend). */
+  beforeModels?: () => Promise<void>;
+  progress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface EvaluateJobResult {
+  result: EvalResult;
+  evalJson: string;
+  reportHtml: string;
+}
+
+const TOKENIZER_FILES = ['tokenizer.json', 'vocab.json'];
+
+async function readExamples(dir: string, split: 'train' | 'test', responseTemplate: string | undefined, limit = Infinity): Promise<EvalExample[]> {
+  const out: EvalExample[] = [];
+  let line = 0;
+  for await (const record of readSplit(dir, split)) {
+    line++;
+    if (out.length >= limit) break;
+    out.push(recordToExample(record, line, responseTemplate));
+  }
+  return out;
+}
+
+/** Test examples; refuses a dataset without a test split. */
+async function testExamples(config: EvaluateJobConfig): Promise<EvalExample[]> {
+  const manifest = readManifest(config.dataset);
+  const file = path.join(config.dataset, 'test.jsonl');
+  if (!fs.existsSync(file) || (manifest.splits?.test?.records ?? 1) === 0) {
+    throw new UserError(`${config.dataset} has no test split (test.jsonl is missing or empty): ingest with a test ratio above 0, e.g. --split 0.8,0.1,0.1`);
+  }
+  const examples = await readExamples(config.dataset, 'test', config.responseTemplate, config.limit);
+  if (examples.length === 0) throw new UserError(`${file}: the test split has no record`);
+  return examples;
+}
+
+/** The model of a folder with its own tokenizer (GPT-2's when the folder has none). */
+function loadEvalModel(dir: string, name: string, log: (line: string) => void): { model: EvalModel; dispose: () => void } {
+  if (!fs.existsSync(path.join(dir, 'config.json'))) throw new UserError(`${dir}: not a model folder (no config.json)`);
+  const own = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(dir, f)));
+  const tokenizer = loadTokenizer(own ? dir : 'gpt2');
+  let lm: GPTNeoModel | undefined;
+  try {
+    lm = loadModel(dir);
+    const model = causalLmEvalModel(name, lm, tokenizer);
+    log(`${name}: ${dir} (tokenizer ${own ? 'from the folder' : 'gpt2, built in'}, vocabulary ${lm.config.vocabSize})`);
+    const loaded = lm;
+    return { model, dispose: () => loaded.dispose() };
+  } catch (e) {
+    lm?.dispose();
+    if (e instanceof Error && !(e instanceof UserError) && /vocabulary/.test(e.message)) throw new UserError(e.message);
+    throw e;
+  }
+}
+
+function findMetricsLog(config: EvaluateJobConfig): string | undefined {
+  if (config.metrics) {
+    if (!fs.existsSync(config.metrics)) throw new UserError(`${config.metrics}: no such training log`);
+    return config.metrics;
+  }
+  return [path.join(config.model, 'metrics.jsonl'), path.join(path.dirname(path.resolve(config.model)), 'metrics.jsonl')].find((f) => fs.existsSync(f));
+}
+
+/** Runs the evaluation and writes eval.json and report.html into `config.out`. */
+export async function runEvaluateJob(config: EvaluateJobConfig, hooks: EvaluateJobHooks = {}): Promise<EvaluateJobResult> {
+  const log = hooks.log ?? (() => undefined);
+  if (config.labels && config.labels.length === 0) throw new UserError('the label set is empty: give at least one label to --labels');
+  const examples = await testExamples(config);
+  const train = fs.existsSync(path.join(config.dataset, 'train.jsonl')) ? await readExamples(config.dataset, 'train', config.responseTemplate) : [];
+  log(`test split: ${examples.length} examples${train.length ? ` (train split: ${train.length}, for the label set and the majority baseline)` : ''}`);
+
+  await hooks.beforeModels?.();
+  const loaded: { dispose: () => void }[] = [];
+  try {
+    const load = (dir: string, name: string): EvalModel => {
+      const m = loadEvalModel(dir, name, log);
+      loaded.push(m);
+      return m.model;
+    };
+    const model = load(config.model, config.model);
+    const start = config.start ? load(config.start, `${config.start} (before fine-tuning)`) : undefined;
+    const baselines = (config.baselines ?? []).map((dir) => load(dir, dir));
+    let result: EvalResult;
+    try {
+      result = await evaluate(
+        { examples, model, start, baselines },
+        { ...config.options, task: config.task, labels: config.labels, trainCompletions: train.map((e) => e.completion), progress: hooks.progress },
+      );
+    } catch (e) {
+      // evaluate() reports bad data (empty label set, a reference outside the labels) as plain errors
+      if (e instanceof Error && !(e instanceof UserError) && /label|test split/.test(e.message)) throw new UserError(e.message);
+      throw e;
+    }
+
+    fs.mkdirSync(config.out, { recursive: true });
+    const evalJson = path.join(config.out, 'eval.json');
+    fs.writeFileSync(evalJson, JSON.stringify(result, null, 2) + '\n');
+    const metricsLog = findMetricsLog(config);
+    const curves = metricsLog ? parseMetricsLog(fs.readFileSync(metricsLog, 'utf8')) : undefined;
+    const html = renderReport({
+      title: 'ftune evaluation',
+      subtitle: `${path.basename(path.resolve(config.model))} on ${path.basename(path.resolve(config.dataset))}`,
+      facts: [
+        ['model', config.model],
+        ['dataset', config.dataset],
+        ['test examples', String(result.examples)],
+        ['task', result.task],
+        ...(metricsLog ? [['training log', metricsLog] as [string, string]] : []),
+      ],
+      sections: evalSections(result, { curves }),
+    });
+    const reportHtml = path.join(config.out, 'report.html');
+    fs.writeFileSync(reportHtml, html);
+    return { result, evalJson, reportHtml };
+  } finally {
+    for (const m of loaded) m.dispose();
+  }
+}
