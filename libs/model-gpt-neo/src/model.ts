@@ -364,19 +364,23 @@ export class GPTNeoModel {
 
   /** Mean next-token cross-entropy over trainable tokens (HF `loss`; NaN when there are none). */
   loss(batch: GPTNeoBatch): number {
-    return tf.tidy(() => {
+    // Values are read after the tidy: reading inside it is slow on the native backend (issue 7).
+    const mean = tf.tidy(() => {
       const { lossSum, tokens } = this.lossTerms({ ...batch, exampleWeights: undefined });
-      return tf.div(lossSum, tokens).dataSync()[0];
+      return tf.div(lossSum, tokens);
     });
+    const value = mean.dataSync()[0];
+    mean.dispose();
+    return value;
   }
 
   /** log p(labels[t] | tokens < t) at each trainable position t (aligned with labels, B·T); 0 elsewhere. */
   tokenLogProbs(batch: GPTNeoBatch): Float32Array {
     const { batchSize: B, seqLen: T } = batch;
-    const { nll, values } = tf.tidy(() => {
-      const r = this.tokenLosses({ ...batch, exampleWeights: undefined }, false);
-      return { nll: r.nll.dataSync(), values: r.weights };
-    });
+    const { weights: values } = this.targets({ ...batch, exampleWeights: undefined });
+    const nllT = tf.tidy(() => this.tokenLosses({ ...batch, exampleWeights: undefined }, false).nll);
+    const nll = nllT.dataSync();
+    nllT.dispose();
     const out = new Float32Array(B * T);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t + 1 < T; t++) {

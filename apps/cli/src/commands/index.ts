@@ -5,9 +5,11 @@ import { registerCollate } from './collate';
 import { registerDetokenize } from './detokenize';
 import { registerEvaluate } from './evaluate';
 import { registerIngest } from './ingest';
+import { registerGenerate } from './generate';
+import { registerScore } from './score';
 import { registerTokenize } from './tokenize';
 import { registerTrain } from './train';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate];
+export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate, registerScore, registerGenerate];
