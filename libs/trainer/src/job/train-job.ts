@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { completionOnlyConfig, fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
 import { UserError } from '@ftune/common';
-import { readManifest, readSplit, recordToText } from '@ftune/dataset';
+import { readManifest, readSplit, recordToText, type JsonObject } from '@ftune/dataset';
 import {
   createModel,
   internalShape,
@@ -28,6 +28,8 @@ export interface TrainJobHooks {
   /** Human-readable notes about the inputs (model, tokenizer, data, truncation). */
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** Loss weight of each training record (e.g. bias-audit reweighing), by its 0-based index in train.jsonl; undefined = 1. */
+  trainWeight?: (record: JsonObject, index: number) => number | undefined;
 }
 
 export interface TrainJobResult extends TrainResult {
@@ -45,6 +47,7 @@ async function readExamples(
   dir: string,
   split: 'train' | 'validation',
   tokenizer: Tokenizer,
+  weightOf?: (record: JsonObject, index: number) => number | undefined,
 ): Promise<{ examples: Example[]; responseTemplate: string | null }> {
   const examples: Example[] = [];
   let responseTemplate: string | null = null;
@@ -53,10 +56,12 @@ async function readExamples(
     line += 1;
     const t = recordToText(record);
     responseTemplate ??= t.responseTemplate;
+    const weight = weightOf?.(record, line - 1);
     examples.push({
       inputIds: tokenizer.encodeIds(t.text),
       name: `${split}.jsonl record ${line}`,
       text: t.text,
+      ...(weight === undefined ? {} : { weight }),
     });
   }
   return { examples, responseTemplate };
@@ -98,7 +103,7 @@ export async function runTrainJob(
 
   // Data: records → texts (dataset template) → ids
   const manifest = readManifest(config.dataset);
-  const trainSplit = await readExamples(config.dataset, 'train', tokenizer);
+  const trainSplit = await readExamples(config.dataset, 'train', tokenizer, hooks.trainWeight);
   const validationSplit = manifest.splits.validation?.records
     ? await readExamples(config.dataset, 'validation', tokenizer)
     : { examples: [], responseTemplate: null };
