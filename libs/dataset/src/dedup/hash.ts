@@ -47,7 +47,9 @@ export function normalizeText(s: string): string {
   return nfc(s).replace(/\s+/g, ' ').trim();
 }
 
-const M1 = 2654435761;
+// Constants and seeds are kept as int32 values (`| 0`): lanes that start as doubles make V8 run the
+// whole loop in floating point, about twice as slow.
+const M1 = 2654435761 | 0;
 const M2 = 1597334677;
 
 function finish(h1: number, h2: number): Hash64 {
@@ -70,8 +72,8 @@ function fmix32(h: number): number {
  * with non-ASCII text that NFC changes is hashed again in its NFC form for the normalized lanes.
  */
 export function contentHashes(fields: readonly string[]): ContentHashes {
-  let e = 0x811c9dc5;
-  let n1 = 0xdeadbeef;
+  let e = 0x811c9dc5 | 0;
+  let n1 = 0xdeadbeef | 0;
   let n2 = 0x41c6ce57;
   for (let f = 0; f < fields.length; f++) {
     const s = fields[f];
@@ -80,7 +82,8 @@ export function contentHashes(fields: readonly string[]): ContentHashes {
     let pendingSpace = false;
     let started = false;
     let ascii = true;
-    for (let i = 0; i < s.length; i++) {
+    const length = s.length;
+    for (let i = 0; i < length; i++) {
       const c = s.charCodeAt(i);
       e = Math.imul(e ^ c, M1);
       if (c <= 0x20 || c >= 0x7f) {
