@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { detectGpu } from './gpu';
-import { registerFastKernels } from './kernels';
+import { registerKernelFixes } from './kernels';
 
 /** What a process computes on: `tensorflow` = libtensorflow through tfjs-node(-gpu). */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -104,12 +104,12 @@ const loaders: Record<Candidate, () => Promise<void>> = {
   },
   wasm: async () => {
     require('@tensorflow/tfjs-backend-wasm');
-    registerFastKernels('wasm');
+    registerKernelFixes('wasm');
     await activate('wasm', 'wasm');
   },
   cpu: async () => {
     require('@tensorflow/tfjs-backend-cpu');
-    registerFastKernels('cpu');
+    registerKernelFixes('cpu');
     await activate('cpu', 'cpu');
   },
 };

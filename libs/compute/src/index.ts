@@ -18,4 +18,4 @@ export {
   parseBackendName,
 } from './chooser';
 export { CUDA_LIBRARIES, type GpuProbe, type GpuReport, detectGpu } from './gpu';
-export { registerFastKernels } from './kernels';
+export { registerKernelFixes } from './kernels';

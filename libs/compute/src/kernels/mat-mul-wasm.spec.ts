@@ -3,13 +3,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerFastKernels } from './index';
+import { registerKernelFixes } from './index';
 import { matMulWithoutTransposes } from './mat-mul-wasm';
 import { maxRelDiff, runOn, seeded } from '../testing/parity';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
-  registerFastKernels('wasm');
+  registerKernelFixes('wasm');
 });
 
 const cases: Array<[boolean, boolean]> = [

@@ -4,13 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UnsortedSegmentSum } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerFastKernels } from './index';
+import { registerKernelFixes } from './index';
 import { segmentSumInto } from './unsorted-segment-sum';
 import { maxRelDiff, runOn, seeded } from '../testing/parity';
 
 beforeAll(() => {
-  registerFastKernels('wasm');
-  registerFastKernels('cpu');
+  registerKernelFixes('wasm');
+  registerKernelFixes('cpu');
 });
 
 /** The obvious reference: for each segment, the sum of the rows that carry its id. */
