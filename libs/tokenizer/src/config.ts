@@ -76,13 +76,20 @@ function withSpecialTokens(
 ): TokenizerJson {
   const added = [...json.added_tokens];
   const has = (content: string): boolean => added.some((t) => t.content === content);
-  let nextId = 0;
-  for (const id of Object.values(json.model.vocab)) nextId = Math.max(nextId, id + 1);
-  for (const t of added) nextId = Math.max(nextId, t.id + 1);
+  let nextId = -1;
+  const freshId = (): number => {
+    if (nextId < 0) {
+      nextId = 0;
+      for (const id of Object.values(json.model.vocab)) nextId = Math.max(nextId, id + 1);
+      for (const t of added) nextId = Math.max(nextId, t.id + 1);
+    }
+    return nextId++;
+  };
   for (const t of addedTokensDecoder(files.tokenizerConfig)) if (!has(t.content)) added.push(t);
   for (const content of [settings.bosToken, settings.eosToken, settings.unkToken, settings.padToken]) {
     if (content === null || has(content)) continue;
-    const id = json.model.vocab[content] ?? nextId++;
+    const known = json.model.vocab[content];
+    const id = typeof known === 'number' && Object.hasOwn(json.model.vocab, content) ? known : freshId();
     added.push({
       id,
       content,
@@ -99,7 +106,7 @@ function withSpecialTokens(
 /** tokenizer.json equivalent of a GPT-2 vocab.json + merges.txt, as transformers' GPT2Converter builds it. */
 export function gpt2TokenizerJson(
   vocab: Record<string, number>,
-  merges: Array<[string, string]>,
+  merges: Array<string | [string, string]>,
 ): TokenizerJson {
   return {
     version: '1.0',
@@ -125,14 +132,16 @@ export function gpt2TokenizerJson(
   };
 }
 
-/** Parses merges.txt: a `#version` header line, then one "a b" merge per line. */
-export function parseMerges(text: string): Array<[string, string]> {
-  const merges: Array<[string, string]> = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#version') || line.trim() === '') continue;
-    const parts = line.replace(/\r$/, '').split(' ');
-    if (parts.length !== 2) throw new Error(`merges.txt: bad line ${JSON.stringify(line)}`);
-    merges.push([parts[0], parts[1]]);
+/** Parses merges.txt: an optional `#version` header line, then one "a b" merge per line (kept as strings). */
+export function parseMerges(text: string): string[] {
+  const lines = text.split('\n');
+  let from = 0;
+  let to = lines.length;
+  if (lines[0]?.startsWith('#version')) from = 1;
+  while (to > from && lines[to - 1].trim() === '') to--;
+  const merges = lines.slice(from, to);
+  for (let i = 0; i < merges.length; i++) {
+    if (merges[i].endsWith('\r')) merges[i] = merges[i].slice(0, -1);
   }
   return merges;
 }

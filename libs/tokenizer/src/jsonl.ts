@@ -58,6 +58,13 @@ function mapLines(chunk: string, firstLine: number, skipInvalid: boolean, map: L
 
 class LineError extends Error {}
 
+function textOf(line: string): string {
+  const record = JSON.parse(line) as { text?: unknown } | null;
+  const text = record !== null && typeof record === 'object' ? record.text : undefined;
+  if (typeof text !== 'string') throw new LineError('expected an object with a string "text" field');
+  return text;
+}
+
 function roundUp(n: number, m: number | undefined): number {
   return m && n % m !== 0 ? (Math.floor(n / m) + 1) * m : n;
 }
@@ -69,13 +76,13 @@ export function tokenizeLines(
   firstLine: number,
   options: TokenizeLinesOptions = {},
 ): LinesResult {
-  const simple = !options.offsets && !options.truncation && !options.padding;
+  if (!options.offsets && !options.truncation && !options.padding) {
+    return mapLines(chunk, firstLine, options.skipInvalid ?? false, (line) => {
+      return `{"input_ids":[${tokenizer.encodeIds(textOf(line)).join(',')}]}\n`;
+    });
+  }
   return mapLines(chunk, firstLine, options.skipInvalid ?? false, (line) => {
-    const record = JSON.parse(line) as { text?: unknown } | null;
-    const text = record !== null && typeof record === 'object' ? record.text : undefined;
-    if (typeof text !== 'string') throw new LineError('expected an object with a string "text" field');
-    if (simple) return `{"input_ids":[${tokenizer.encodeIds(text).join(',')}]}\n`;
-    const enc = tokenizer.encode(text, { truncation: options.truncation });
+    const enc = tokenizer.encode(textOf(line), { truncation: options.truncation });
     let ids = enc.inputIds;
     let mask = enc.attentionMask;
     let offsets = enc.offsets;

@@ -4,7 +4,7 @@
 import { AddedVocabulary, type Segment } from './added-vocabulary';
 import { cleanUpTokenization, decoderFromConfig, type Decoder } from './decoders';
 import { BpeModel } from './models/bpe/bpe';
-import { WordCache } from './models/bpe/cache';
+import { PieceCache } from './models/bpe/cache';
 import { identity, normalizerFromConfig, type Normalizer } from './normalizers';
 import { pad, truncate } from './padding';
 import { postProcessorFromConfig, type PostProcessor } from './post-processors';
@@ -25,6 +25,10 @@ import type {
   TokenizerSettings,
 } from './types';
 import { codePointAt, utf8Length } from './unicode';
+
+// module-local bindings for the hot path (imported bindings are read through export getters)
+const hashRange = PieceCache.hash;
+const toUtf8 = encodeUtf8;
 
 /** Original-text range of each UTF-16 unit of the text being tokenized (null: the identity). */
 interface Alignment {
@@ -50,7 +54,7 @@ export class HfTokenizer implements Tokenizer {
   private readonly tokenBytes: Int32Array;
   /** ids of each one-character ASCII piece. */
   private readonly asciiIds: Array<number[] | null> = [];
-  private readonly cache = new WordCache();
+  private readonly cache = new PieceCache();
   private readonly pieces = new Pieces();
   private utf8: Uint8Array = new Uint8Array(1024);
   private symbols = new Int32Array(1024);
@@ -74,9 +78,8 @@ export class HfTokenizer implements Tokenizer {
     this.postProcessor = json.post_processor ? postProcessorFromConfig(json.post_processor) : null;
     this.decoder = json.decoder ? decoderFromConfig(json.decoder) : null;
 
-    const ids = new Set<number>(this.model.vocab.values());
-    for (const t of json.added_tokens) ids.add(t.id);
-    this.vocabSize = ids.size;
+    this.vocabSize =
+      this.model.size + json.added_tokens.filter((t) => this.model.idToToken[t.id] === undefined).length;
     const idOf = (token: string | null): number | null =>
       token === null ? null : (this.tokenToId(token) ?? null);
     this.eosTokenId = idOf(settings.eosToken);
@@ -84,8 +87,7 @@ export class HfTokenizer implements Tokenizer {
     this.padTokenId = idOf(settings.padToken);
     this.modelMaxLength = settings.modelMaxLength;
 
-    for (let b = 0; b < 256; b++)
-      this.byteIds[b] = this.model.vocab.get(BYTE_TO_CHAR[b]) ?? this.model.unkId ?? -1;
+    for (let b = 0; b < 256; b++) this.byteIds[b] = this.model.id(BYTE_TO_CHAR[b]) ?? this.model.unkId ?? -1;
     this.tokenBytes = Int32Array.from(this.model.idToToken, (t) => (t === undefined ? 0 : t.length));
     for (let c = 0; c < 128; c++) {
       const word = BYTE_TO_CHAR[c];
@@ -98,7 +100,7 @@ export class HfTokenizer implements Tokenizer {
   }
 
   tokenToId(token: string): number | undefined {
-    return this.added.tokenToId(token) ?? this.model.vocab.get(token);
+    return this.added.tokenToId(token) ?? this.model.id(token);
   }
 
   idToToken(id: number): string | undefined {
@@ -244,13 +246,16 @@ export class HfTokenizer implements Tokenizer {
         if (ids) return ids;
       }
     }
-    const key = work.slice(s, e);
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const [bytes, n] = encodeUtf8(work, s, e, this.utf8);
+    const cacheable = e - s <= this.cache.maxLength;
+    const hash = cacheable ? hashRange(work, s, e) : 0;
+    if (cacheable) {
+      const cached = this.cache.get(work, s, e, hash);
+      if (cached) return cached;
+    }
+    const [bytes, n] = toUtf8(work, s, e, this.utf8);
     this.utf8 = bytes;
     let ids: number[];
-    const whole = this.model.config.ignore_merges ? this.model.vocab.get(byteString(bytes, n)) : undefined;
+    const whole = this.model.config.ignore_merges ? this.model.id(byteString(bytes, n)) : undefined;
     if (whole !== undefined) {
       ids = [whole];
     } else {
@@ -265,7 +270,7 @@ export class HfTokenizer implements Tokenizer {
       ids = new Array<number>(m);
       for (let k = 0; k < m; k++) ids[k] = symbols[k];
     }
-    this.cache.set(key, ids);
+    if (cacheable) this.cache.set(work.slice(s, e), hash, ids);
     return ids;
   }
 

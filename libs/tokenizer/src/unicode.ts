@@ -3,14 +3,11 @@
 // U+0009–U+000D, U+0085 and the separators Zs/Zl/Zp. JavaScript's `\s` differs (it includes U+FEFF
 // and excludes U+0085), so it is never used here. `\p{L}` and `\p{N}` come from the engine's tables.
 
-/** Class of one code point, as the pattern sees it. */
-export const enum CharClass {
-  Unknown = 0,
-  Letter = 1,
-  Number = 2,
-  Space = 3,
-  Other = 4,
-}
+/** Classes of code points as the pattern sees them (0: not classified yet). */
+export const LETTER = 1;
+export const NUMBER = 2;
+export const SPACE = 3;
+export const OTHER = 4;
 
 /** The whitespace set of the pattern (Oniguruma Unicode `\s`). */
 export const WHITESPACE_CODE_POINTS: readonly number[] = [
@@ -18,20 +15,23 @@ export const WHITESPACE_CODE_POINTS: readonly number[] = [
   0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
 ];
 
-const LETTER = /^\p{L}$/u;
-const NUMBER = /^\p{N}$/u;
-const classes = new Uint8Array(0x110000);
-for (const cp of WHITESPACE_CODE_POINTS) classes[cp] = CharClass.Space;
+const LETTER_RE = /^\p{L}$/u;
+const NUMBER_RE = /^\p{N}$/u;
 
-/** Classifies a code point (memoised in a table over all of Unicode). */
-export function classOf(cp: number): CharClass {
-  const known = classes[cp];
-  if (known !== CharClass.Unknown) return known as CharClass;
+/** Class of every code point, filled on first use (read it directly in hot loops, call classOf on 0). */
+export const CLASS_TABLE = new Uint8Array(0x110000);
+for (const cp of WHITESPACE_CODE_POINTS) CLASS_TABLE[cp] = SPACE;
+
+/** Classifies a code point (memoised in CLASS_TABLE). */
+export function classOf(cp: number): number {
+  const known = CLASS_TABLE[cp];
+  if (known !== 0) return known;
   const ch = String.fromCodePoint(cp);
-  const cls = LETTER.test(ch) ? CharClass.Letter : NUMBER.test(ch) ? CharClass.Number : CharClass.Other;
-  classes[cp] = cls;
+  const cls = LETTER_RE.test(ch) ? LETTER : NUMBER_RE.test(ch) ? NUMBER : OTHER;
+  CLASS_TABLE[cp] = cls;
   return cls;
 }
+for (let c = 0; c < 0x80; c++) classOf(c);
 
 /** Code point at UTF-16 index `i` (a lone surrogate is returned as itself). */
 export function codePointAt(text: string, i: number, end: number): number {

@@ -53,7 +53,7 @@ export async function mapJsonlStream(
     const result = await (inFlight.shift() as Promise<LinesResult>);
     totals.lines += result.lines;
     totals.skipped += result.skipped;
-    if (result.output && !output.write(result.output)) await once(output, 'drain');
+    if (result.output !== '' && !output.write(result.output)) await once(output, 'drain');
     if (result.error) throw new UserError(`line ${result.error.line}: ${result.error.message}`);
   };
   const submit = async (bytes: Buffer): Promise<void> => {

@@ -2,9 +2,12 @@
 //   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // Semantics of Python `regex.findall` / Oniguruma with SplitDelimiterBehavior::Isolated: leftmost match,
 // alternatives in order, greedy runs. Character classes are those of ../unicode.ts.
-import { CharClass, classOf, codePointAt } from '../unicode';
+import * as unicode from '../unicode';
 
-const ASCII = new Uint8Array(128).map((_, c) => classOf(c));
+// module-local bindings: hot loops read them without going through the module's export getters
+const TABLE = unicode.CLASS_TABLE;
+const classOf = unicode.classOf;
+const SPACE = unicode.SPACE;
 
 /** Growable list of [start, end) UTF-16 ranges, reused across calls to avoid allocation. */
 export class Pieces {
@@ -39,23 +42,33 @@ function contractionEnd(text: string, i: number, end: number): number {
   return -1;
 }
 
-/** Class of the code point at `i`; its UTF-16 width is 2 exactly when the code point is above U+FFFF. */
-function classAt(text: string, i: number, end: number): CharClass {
-  const c = text.charCodeAt(i);
-  return c < 0x80 ? ASCII[c] : classOf(codePointAt(text, i, end));
+/** Code point at `i` (surrogate pairs combined; a lone surrogate stands for itself). */
+function cpAt(text: string, i: number, end: number): number {
+  const hi = text.charCodeAt(i);
+  if (hi < 0xd800 || hi > 0xdbff || i + 1 >= end) return hi;
+  const lo = text.charCodeAt(i + 1);
+  return lo >= 0xdc00 && lo <= 0xdfff ? ((hi - 0xd800) << 10) + (lo - 0xdc00) + 0x10000 : hi;
+}
+
+function classAt(text: string, i: number, end: number): number {
+  const cp = cpAt(text, i, end);
+  const cls = TABLE[cp];
+  return cls !== 0 ? cls : classOf(cp);
 }
 
 /** End of the run of code points of class `cls` starting at `i`. */
-function runEnd(text: string, i: number, end: number, cls: CharClass): number {
+function runEnd(text: string, i: number, end: number, cls: number): number {
   while (i < end) {
     const c = text.charCodeAt(i);
-    if (c < 0x80) {
-      if (ASCII[c] !== cls) return i;
+    if (c < 0xd800) {
+      const k = TABLE[c];
+      if ((k !== 0 ? k : classOf(c)) !== cls) return i;
       i++;
       continue;
     }
-    const cp = codePointAt(text, i, end);
-    if (classOf(cp) !== cls) return i;
+    const cp = cpAt(text, i, end);
+    const k = TABLE[cp];
+    if ((k !== 0 ? k : classOf(cp)) !== cls) return i;
     i += cp > 0xffff ? 2 : 1;
   }
   return end;
@@ -76,7 +89,7 @@ export function splitGpt2(text: string, from: number, to: number, out: Pieces): 
     }
     if (c === 0x20 && i + 1 < to) {
       const next = classAt(text, i + 1, to);
-      if (next !== CharClass.Space) {
+      if (next !== SPACE) {
         const j = runEnd(text, i + 1, to, next);
         out.push(i, j);
         i = j;
@@ -85,7 +98,7 @@ export function splitGpt2(text: string, from: number, to: number, out: Pieces): 
     }
     const cls = classAt(text, i, to);
     const j = runEnd(text, i, to, cls);
-    if (cls !== CharClass.Space || j === to || j - i === 1) {
+    if (cls !== SPACE || j === to || j - i === 1) {
       out.push(i, j);
       i = j;
     } else {

@@ -20,9 +20,11 @@ export interface BpeConfig {
 }
 
 export class BpeModel {
-  readonly vocab: Map<string, number>;
+  /** Token → id, as given (a JSON object: looked up with `id()`, which ignores inherited keys). */
+  readonly vocab: Readonly<Record<string, number>>;
   readonly idToToken: string[] = [];
-  readonly merges: Array<[string, string]>;
+  /** Number of tokens in the vocabulary. */
+  readonly size: number;
   readonly unkId: number | null;
   private readonly table: MergeTable;
   private readonly cache = new WordCache();
@@ -34,25 +36,46 @@ export class BpeModel {
     if (config.continuing_subword_prefix || config.end_of_word_suffix) {
       throw new Error('BPE continuing_subword_prefix / end_of_word_suffix are not supported');
     }
-    this.vocab = new Map(Object.entries(config.vocab));
-    for (const [token, id] of this.vocab) this.idToToken[id] = token;
-    this.merges = config.merges.map((m, rank) => {
-      const pair = typeof m === 'string' ? splitMerge(m) : m;
-      if (!pair) throw new Error(`Invalid merge at rank ${rank}: ${JSON.stringify(m)}`);
-      return pair;
-    });
-    this.table = new MergeTable(this.merges.length);
-    this.merges.forEach(([a, b], rank) => {
-      const ia = this.vocab.get(a);
-      const ib = this.vocab.get(b);
-      const im = this.vocab.get(a + b);
+    this.vocab = config.vocab;
+    let size = 0;
+    for (const token in config.vocab) {
+      const id = config.vocab[token];
+      if (typeof id !== 'number') continue;
+      this.idToToken[id] = token;
+      size++;
+    }
+    this.size = size;
+    const merges = config.merges;
+    this.table = new MergeTable(merges.length);
+    for (let rank = 0; rank < merges.length; rank++) {
+      const m = merges[rank];
+      let a: string;
+      let b: string;
+      if (typeof m === 'string') {
+        const space = m.indexOf(' ', 1);
+        if (space < 0 || m.indexOf(' ', space + 1) >= 0)
+          throw new Error(`Invalid merge at rank ${rank}: ${JSON.stringify(m)}`);
+        a = m.slice(0, space);
+        b = m.slice(space + 1);
+      } else {
+        [a, b] = m;
+      }
+      const ia = this.id(a);
+      const ib = this.id(b);
+      const im = this.id(a + b);
       if (ia === undefined || ib === undefined || im === undefined) {
         throw new Error(`Merge at rank ${rank} uses a token missing from the vocabulary: ${a} ${b}`);
       }
       this.table.set(ia, ib, rank, im);
-    });
+    }
     const unk = config.unk_token ?? null;
-    this.unkId = unk === null ? null : (this.vocab.get(unk) ?? null);
+    this.unkId = unk === null ? null : (this.id(unk) ?? null);
+  }
+
+  /** Id of a token of the vocabulary. */
+  id(token: string): number | undefined {
+    const id = this.vocab[token];
+    return typeof id === 'number' ? id : undefined;
   }
 
   /**
@@ -100,7 +123,7 @@ export class BpeModel {
     const cached = this.cache.get(word);
     if (cached) return cached;
     let ids: number[];
-    const whole = this.config.ignore_merges ? this.vocab.get(word) : undefined;
+    const whole = this.config.ignore_merges ? this.id(word) : undefined;
     if (whole !== undefined) {
       ids = [whole];
     } else {
@@ -108,7 +131,7 @@ export class BpeModel {
       const symbols = new Int32Array(chars.length);
       let n = 0;
       for (const ch of chars) {
-        const id = this.vocab.get(ch) ?? this.unkId;
+        const id = this.id(ch) ?? this.unkId;
         if (id === null)
           throw new Error(
             `Character ${JSON.stringify(ch)} is not in the vocabulary and there is no unk_token`,
@@ -121,15 +144,4 @@ export class BpeModel {
     this.cache.set(word, ids);
     return ids;
   }
-
-  /** The model as tokenizer.json data (merges in the pair form). */
-  toConfig(): BpeConfig {
-    return { ...this.config, merges: this.merges.map(([a, b]) => [a, b]) };
-  }
-}
-
-function splitMerge(line: string): [string, string] | null {
-  const space = line.indexOf(' ', 1);
-  if (space < 0) return null;
-  return [line.slice(0, space), line.slice(space + 1)];
 }
