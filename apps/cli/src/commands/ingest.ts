@@ -62,7 +62,7 @@ export function registerIngest(program: Command): void {
     .option('--max-record-bytes <N>', 'reject records larger than N bytes', integer(1), 1 << 20)
     .option('--columns <MAP>', 'CSV: FIELD=COLUMN pairs, e.g. prompt=question,completion=answer')
     .option('--tokenizer <gpt2|DIR|none>', 'tokenizer for the token-length statistics', 'gpt2')
-    .option('--exact-token-stats', 'tokenize every record (default: a 64 MiB sample of large files)')
+    .option('--exact-token-stats', 'tokenize every record (default: a 16 MiB sample of larger files)')
     .action(async (file: string, flags: IngestFlags) => ingest(file, flags));
 }
 

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { readLines, UserError } from '@ftune/common';
+import { UserError } from '@ftune/common';
 import { contentHashes } from '../dedup/hash';
 import { SeenTable } from '../dedup/seen-table';
 import { detectStyle, type RecordStyle, type RejectReason, recordError } from '../records/record';
@@ -29,6 +29,7 @@ import { TokenLengthStats } from '../stats/token-stats';
 import { DEFAULT_TEMPLATE, recordToText, type TextTemplate } from '../template/text-template';
 import { labelWarnings, type Manifest, type SplitSummary } from './manifest';
 import { LineSink } from './sink';
+import { readSpool, SpoolWriter } from './spool';
 
 export interface IngestProgress {
   phase: 'read' | 'split';
@@ -54,7 +55,7 @@ export interface IngestOptions {
   tokenizerName?: string;
   /**
    * Tokenize a uniform sample of about this many bytes of records for min/median/p95/mean (max and
-   * the over-max-length count stay exact). Default 64 MiB; Infinity tokenizes every record.
+   * the over-max-length count stay exact). Default 16 MiB; Infinity tokenizes every record.
    */
   tokenSampleBytes?: number;
   template?: TextTemplate;
@@ -63,13 +64,14 @@ export interface IngestOptions {
 
 export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
 export const DEFAULT_MAX_LENGTH = 1024;
-export const DEFAULT_TOKEN_SAMPLE_BYTES = 64 << 20;
+export const DEFAULT_TOKEN_SAMPLE_BYTES = 16 << 20;
 export const SPLIT_FILES: Record<SplitName, string> = {
   train: 'train.jsonl',
   validation: 'validation.jsonl',
   test: 'test.jsonl',
 };
 const SPOOL = '.ingest-spool.tmp';
+const SPLIT_INDEX: Record<SplitName, number> = { train: 0, validation: 1, test: 2 };
 
 function rejectLine(rec: SourceRecord, reason: RejectReason, message: string): string {
   const raw = rec.rawBytes !== undefined ? null : rec.raw;
@@ -100,7 +102,7 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
   // ---- pass 1: read, validate, deduplicate, spool -------------------------------------------
   const rejected = new LineSink(path.join(options.out, 'rejected.jsonl'));
   const spoolPath = path.join(options.out, SPOOL);
-  const spool = new LineSink(spoolPath);
+  const spool = new SpoolWriter(spoolPath);
   const seen = new SeenTable();
   const strata = new Strata(options.labelField !== undefined);
   const sampleBytes = options.tokenSampleBytes ?? DEFAULT_TOKEN_SAMPLE_BYTES;
@@ -155,7 +157,7 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
     const u = splitPosition(norm.hi, norm.lo, seed);
     const stratum = strata.add(valid.label, u);
     tokenStats?.add(recordToText(rec.value, template, style).text, u);
-    spool.write(`${stratum}\t${u}\t${rec.rawIsJson ? rec.raw : JSON.stringify(rec.value)}`);
+    spool.write(stratum, u, rec.rawIsJson ? rec.raw : JSON.stringify(rec.value));
   };
 
   try {
@@ -171,7 +173,7 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
     spool.close();
   }
   report('read');
-  const accepted = spool.lines;
+  const accepted = spool.records;
 
   // ---- pass 2: cut each stratum by quota and distribute -------------------------------------
   strata.finish(accepted);
@@ -180,16 +182,14 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
   for (let k = 0; k < strata.count; k++)
     cuts.push(cutPositions(strata.positions(k), ratios, tieOffsetOf(labelNames?.[k])));
   const sinks = SPLIT_NAMES.map((s) => new LineSink(path.join(options.out, SPLIT_FILES[s]), true));
-  const perLabel = SPLIT_NAMES.map(() => new Map<number, number>());
+  const perLabel: number[][] = SPLIT_NAMES.map(() => []);
   try {
-    for await (const l of readLines(fs.createReadStream(spoolPath, { highWaterMark: 1 << 20 }))) {
-      const t1 = l.text.indexOf('\t');
-      const t2 = l.text.indexOf('\t', t1 + 1);
-      const k = strata.stratumOf(Number(l.text.slice(0, t1)));
-      const s = SPLIT_NAMES.indexOf(assignSplit(Number(l.text.slice(t1 + 1, t2)), cuts[k]));
-      sinks[s].write(l.text.slice(t2 + 1));
-      perLabel[s].set(k, (perLabel[s].get(k) ?? 0) + 1);
-    }
+    readSpool(spoolPath, (spooled, u, bytes, start, end) => {
+      const k = strata.stratumOf(spooled);
+      const s = SPLIT_INDEX[assignSplit(u, cuts[k])];
+      sinks[s].writeBytes(bytes, start, end);
+      perLabel[s][k] = (perLabel[s][k] ?? 0) + 1;
+    });
   } finally {
     fs.rmSync(spoolPath, { force: true });
   }
@@ -201,7 +201,7 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
   SPLIT_NAMES.forEach((name, s) => {
     const summary: SplitSummary = { records: sinks[s].lines, sha256: hashes[s] };
     if (labelNames !== null)
-      summary.labels = Object.fromEntries(labelNames.map((n, k) => [n, perLabel[s].get(k) ?? 0]));
+      summary.labels = Object.fromEntries(labelNames.map((n, k) => [n, perLabel[s][k] ?? 0]));
     splits[name] = summary;
   });
   const labelCounts =

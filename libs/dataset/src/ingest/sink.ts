@@ -32,6 +32,19 @@ export class LineSink {
     this.lines += 1;
   }
 
+  /** Appends `bytes[start, end)` (one line's UTF-8 without its newline) and a newline. */
+  writeBytes(bytes: Buffer, start: number, end: number): void {
+    const need = end - start + 1;
+    if (this.used + need > this.buf.length) {
+      this.flush();
+      if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
+    }
+    bytes.copy(this.buf, this.used, start, end);
+    this.used += need - 1;
+    this.buf[this.used++] = 0x0a;
+    this.lines += 1;
+  }
+
   private flush(): void {
     if (this.used === 0) return;
     const out = this.buf.subarray(0, this.used);
