@@ -31,3 +31,15 @@ describe('SeenTable', () => {
     expect(t.addOrFind(hi(77), 77, 12345, 9001)).toEqual({ line: 77, exact: false });
   });
 });
+
+describe('exact hash', () => {
+  it('tells apart texts in normal form from their un-normalized variants, and matches identical ones', () => {
+    const variants = ['a b', ' a b', 'a b ', 'a  b', 'a\nb', 'a\u00a0b'];
+    const exact = variants.map((v) => contentHashes([v]).exact);
+    expect(new Set(exact).size).toBe(variants.length);
+    expect(variants.map((v) => contentHashes([v]).normalized)).toEqual(
+      variants.map(() => contentHashes(['a b']).normalized),
+    );
+    expect(variants.map((v) => contentHashes([v]).exact)).toEqual(exact);
+  });
+});

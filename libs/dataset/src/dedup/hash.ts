@@ -67,14 +67,29 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** 32-bit hash of the fields as given (one multiplicative lane). */
+function exactLane(fields: readonly string[]): number {
+  let e = 0x811c9dc5 | 0;
+  for (let f = 0; f < fields.length; f++) {
+    const s = fields[f];
+    const length = s.length;
+    for (let i = 0; i < length; i++) e = Math.imul(e ^ s.charCodeAt(i), M1);
+    e = Math.imul(e ^ (0x10000 + f), M1);
+  }
+  return fmix32(e);
+}
+
 /**
- * Exact and normalized hashes of a record's content fields, in one pass over each field; a field
- * with non-ASCII text that NFC changes is hashed again in its NFC form for the normalized lanes.
+ * Exact and normalized hashes of a record's content fields. One pass per field computes the
+ * normalized lanes and notes whether normalizing changed anything (a whitespace character other than
+ * a single inner space, or NFC); only then is the exact lane computed in a second, tight pass —
+ * text already in normal form is its own exact form. A field with non-ASCII text that NFC changes is
+ * hashed again in its NFC form.
  */
 export function contentHashes(fields: readonly string[]): ContentHashes {
-  let e = 0x811c9dc5 | 0;
   let n1 = 0xdeadbeef | 0;
   let n2 = 0x41c6ce57;
+  let changed = false;
   for (let f = 0; f < fields.length; f++) {
     const s = fields[f];
     const start1 = n1;
@@ -85,10 +100,10 @@ export function contentHashes(fields: readonly string[]): ContentHashes {
     const length = s.length;
     for (let i = 0; i < length; i++) {
       const c = s.charCodeAt(i);
-      e = Math.imul(e ^ c, M1);
       if (c <= 0x20 || c >= 0x7f) {
         if (c >= 0x80) ascii = false;
         if (isWhitespace(c)) {
+          if (c !== 0x20 || pendingSpace || !started) changed = true;
           pendingSpace = started;
           continue;
         }
@@ -102,8 +117,10 @@ export function contentHashes(fields: readonly string[]): ContentHashes {
       n1 = Math.imul(n1 ^ c, M1);
       n2 = Math.imul(n2 ^ c, M2);
     }
+    if (pendingSpace) changed = true;
     const normal = ascii ? s : s.normalize('NFC');
     if (normal !== s) {
+      changed = true;
       n1 = start1;
       n2 = start2;
       pendingSpace = false;
@@ -124,11 +141,11 @@ export function contentHashes(fields: readonly string[]): ContentHashes {
         n2 = Math.imul(n2 ^ c, M2);
       }
     }
-    e = Math.imul(e ^ (0x10000 + f), M1);
     n1 = Math.imul(n1 ^ (0x10000 + f), M1);
     n2 = Math.imul(n2 ^ (0x10000 + f), M2);
   }
-  return { exact: fmix32(e), normalized: finish(n1, n2) };
+  const normalized = finish(n1, n2);
+  return { exact: changed ? exactLane(fields) : fmix32(normalized.hi ^ 0x5bd1e995), normalized };
 }
 
 /** 32-bit hash of the fields exactly as given. */
