@@ -48,14 +48,16 @@ async function readExamples(
   split: 'train' | 'validation',
   tokenizer: Tokenizer,
   weightOf?: (record: JsonObject, index: number) => number | undefined,
-): Promise<{ examples: Example[]; responseTemplate: string | null }> {
+): Promise<{ examples: Example[]; responseTemplate: string | null; instructionTemplate: string | null }> {
   const examples: Example[] = [];
   let responseTemplate: string | null = null;
+  let instructionTemplate: string | null = null;
   let line = 0;
   for await (const record of readSplit(dir, split)) {
     line += 1;
     const t = recordToText(record);
     responseTemplate ??= t.responseTemplate;
+    instructionTemplate ??= t.instructionTemplate;
     const weight = weightOf?.(record, line - 1);
     examples.push({
       inputIds: tokenizer.encodeIds(t.text),
@@ -64,7 +66,7 @@ async function readExamples(
       ...(weight === undefined ? {} : { weight }),
     });
   }
-  return { examples, responseTemplate };
+  return { examples, responseTemplate, instructionTemplate };
 }
 
 /** Assigns a Hugging Face folder's weights to the live model (Linear weights [out, in] → [in, out]). */
@@ -106,9 +108,11 @@ export async function runTrainJob(
   const trainSplit = await readExamples(config.dataset, 'train', tokenizer, hooks.trainWeight);
   const validationSplit = manifest.splits.validation?.records
     ? await readExamples(config.dataset, 'validation', tokenizer)
-    : { examples: [], responseTemplate: null };
+    : { examples: [], responseTemplate: null, instructionTemplate: null };
   if (trainSplit.examples.length === 0) throw new UserError(`${config.dataset}: the train split is empty`);
   const responseTemplate = config.response_template ?? trainSplit.responseTemplate;
+  // chat records: every assistant turn is trained (multi-turn masking between user and assistant tags)
+  const instructionTemplate = config.response_template ? null : trainSplit.instructionTemplate;
 
   // Model: a Hugging Face folder, or a preset with random init from the seed
   const model = fromFolder ? loadModel(config.model) : createModel(config.model, args.seed);
@@ -126,7 +130,7 @@ export async function runTrainJob(
 
     // Collator: completion-only after the response template (plain LM for text records), truncating to maxLength
     const collatorConfig = responseTemplate
-      ? completionOnlyConfig({ responseTemplate, maxLength }, tokenizer)
+      ? completionOnlyConfig({ responseTemplate, instructionTemplate, maxLength }, tokenizer)
       : languageModelingConfig({ maxLength }, tokenizer);
     log(
       responseTemplate
