@@ -134,7 +134,8 @@ export async function runTrainJob(
       : languageModelingConfig({ maxLength }, tokenizer);
     log(
       responseTemplate
-        ? `loss on the tokens after ${JSON.stringify(responseTemplate)}`
+        ? `loss on the tokens after ${JSON.stringify(responseTemplate)}` +
+            (instructionTemplate ? ` (each turn, up to ${JSON.stringify(instructionTemplate)})` : '')
         : 'loss on every token (text records)',
     );
 
