@@ -3,7 +3,15 @@
 // every chart is well-formed SVG. Usage: tsx render.ts OUT_DIR [EVAL_JSON [METRICS_JSONL]]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evalSections, externalReferences, parseMetricsLog, renderReport, svgFragments, xmlProblems, type EvalResult } from '@ftune/eval';
+import {
+  evalSections,
+  externalReferences,
+  parseMetricsLog,
+  renderReport,
+  svgFragments,
+  xmlProblems,
+  type EvalResult,
+} from '@ftune/eval';
 import { demoEvaluation } from '@ftune/eval/src/testing';
 
 async function main(): Promise<void> {
@@ -29,10 +37,15 @@ async function main(): Promise<void> {
     ],
     sections: evalSections(result, { curves: log ? parseMetricsLog(log) : undefined }),
   });
-  const problems = [...externalReferences(html), ...svgFragments(html).flatMap((s, i) => xmlProblems(s).map((p) => `chart ${i + 1}: ${p}`))];
+  const problems = [
+    ...externalReferences(html),
+    ...svgFragments(html).flatMap((s, i) => xmlProblems(s).map((p) => `chart ${i + 1}: ${p}`)),
+  ];
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'report.html'), html);
-  process.stdout.write(`wrote ${join(out, 'report.html')} (${html.length} bytes, ${svgFragments(html).length} charts)\n`);
+  process.stdout.write(
+    `wrote ${join(out, 'report.html')} (${html.length} bytes, ${svgFragments(html).length} charts)\n`,
+  );
   if (problems.length > 0) {
     process.stderr.write(`report problems:\n  ${problems.join('\n  ')}\n`);
     process.exitCode = 1;

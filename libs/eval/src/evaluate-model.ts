@@ -11,7 +11,13 @@ import { exactMatch, tokenF1 } from './metrics/generation/squad';
 import { lmMetrics } from './metrics/lm';
 import type { GenerationMetrics, ModelResult } from './result';
 import { predictLabel, type LabelPrediction } from './scoring/label-scoring';
-import { logLikelihood, type EvalModel, type GenerateOptions, type ScoreRequest, type TokenScores } from './scoring/scorer';
+import {
+  logLikelihood,
+  type EvalModel,
+  type GenerateOptions,
+  type ScoreRequest,
+  type TokenScores,
+} from './scoring/scorer';
 
 export interface ModelRunOptions {
   task: Task;
@@ -34,19 +40,32 @@ export interface ModelRun {
   primary?: number[];
 }
 
-async function scoreAll(model: EvalModel, requests: ScoreRequest[], options: ModelRunOptions): Promise<TokenScores[]> {
+async function scoreAll(
+  model: EvalModel,
+  requests: ScoreRequest[],
+  options: ModelRunOptions,
+): Promise<TokenScores[]> {
   const out: TokenScores[] = [];
   for (let i = 0; i < requests.length; i += options.scoreBatchSize) {
     const batch = requests.slice(i, i + options.scoreBatchSize);
     const scores = await model.scorer.score(batch);
-    if (scores.length !== batch.length) throw new Error(`${model.name}: scorer returned ${scores.length} results for ${batch.length} requests`);
+    if (scores.length !== batch.length)
+      throw new Error(`${model.name}: scorer returned ${scores.length} results for ${batch.length} requests`);
     out.push(...scores);
-    options.progress?.(`${model.name}: scoring`, Math.min(i + batch.length, requests.length), requests.length);
+    options.progress?.(
+      `${model.name}: scoring`,
+      Math.min(i + batch.length, requests.length),
+      requests.length,
+    );
   }
   return out;
 }
 
-async function classify(model: EvalModel, examples: readonly EvalExample[], options: ModelRunOptions): Promise<ModelRun> {
+async function classify(
+  model: EvalModel,
+  examples: readonly EvalExample[],
+  options: ModelRunOptions,
+): Promise<ModelRun> {
   const { labels } = options;
   const requests = examples.flatMap((e) => labels.map((completion) => ({ prompt: e.prompt, completion })));
   const all = await scoreAll(model, requests, options);
@@ -77,7 +96,11 @@ async function classify(model: EvalModel, examples: readonly EvalExample[], opti
   };
 }
 
-async function generateAll(model: EvalModel, examples: readonly EvalExample[], options: ModelRunOptions): Promise<{ metrics: GenerationMetrics; generations: string[]; f1: number[] } | undefined> {
+async function generateAll(
+  model: EvalModel,
+  examples: readonly EvalExample[],
+  options: ModelRunOptions,
+): Promise<{ metrics: GenerationMetrics; generations: string[]; f1: number[] } | undefined> {
   const generator = model.generator;
   if (!generator) return undefined;
   const subset = examples.slice(0, options.maxGenerations);
@@ -104,7 +127,11 @@ async function generateAll(model: EvalModel, examples: readonly EvalExample[], o
 }
 
 /** Every figure of one model on the examples. */
-export async function runModel(model: EvalModel, examples: readonly EvalExample[], options: ModelRunOptions): Promise<ModelRun> {
+export async function runModel(
+  model: EvalModel,
+  examples: readonly EvalExample[],
+  options: ModelRunOptions,
+): Promise<ModelRun> {
   if (options.task === 'classification') return classify(model, examples, options);
   const scores = await scoreAll(
     model,

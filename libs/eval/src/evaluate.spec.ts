@@ -29,7 +29,10 @@ const start = fakeModel({ name: 'start', logProbs: () => [ln(0.5)] });
 
 describe('evaluate (classification data)', () => {
   it('scores labels by likelihood and reports the hand-computed figures', async () => {
-    const e = await evaluate({ examples, model: tuned, start }, { trainCompletions: [POS, POS, POS, NEG], samples: 2, seed: 3, bootstrapResamples: 200 });
+    const e = await evaluate(
+      { examples, model: tuned, start },
+      { trainCompletions: [POS, POS, POS, NEG], samples: 2, seed: 3, bootstrapResamples: 200 },
+    );
     expect(e.task).toBe('classification');
     expect(e.labels).toEqual([NEG, POS]);
     expect(e.accuracy).toBeCloseTo(4 / 6, 12);
@@ -47,7 +50,10 @@ describe('evaluate (classification data)', () => {
   });
 
   it('puts the majority label and the starting model beside it with paired bootstrap intervals', async () => {
-    const e = await evaluate({ examples, model: tuned, start }, { trainCompletions: [POS, POS, POS, NEG], seed: 3, samples: 0 });
+    const e = await evaluate(
+      { examples, model: tuned, start },
+      { trainCompletions: [POS, POS, POS, NEG], seed: 3, samples: 0 },
+    );
     const [majority, before] = e.baselines;
     expect(majority).toMatchObject({ kind: 'majority', label: POS, accuracy: 0.5 });
     expect(e.baseline_accuracy).toBe(0.5);
@@ -58,7 +64,10 @@ describe('evaluate (classification data)', () => {
     expect(before).toMatchObject({ kind: 'start', name: 'start', accuracy: 0.5 });
     expect(e.start_accuracy).toBe(0.5);
     expect(before.loss).toBeCloseTo(Math.LN2, 12);
-    const again = await evaluate({ examples, model: tuned, start }, { trainCompletions: [POS, POS, POS, NEG], seed: 3, samples: 0 });
+    const again = await evaluate(
+      { examples, model: tuned, start },
+      { trainCompletions: [POS, POS, POS, NEG], seed: 3, samples: 0 },
+    );
     expect(again.baselines).toEqual(e.baselines);
   });
 
@@ -96,8 +105,12 @@ describe('evaluate (classification data)', () => {
 
   it('refuses an empty split, an empty label set and a reference outside the labels', async () => {
     await expect(evaluate({ examples: [], model: tuned })).rejects.toThrow(/no example/);
-    await expect(evaluate({ examples, model: tuned }, { task: 'classification', labels: [] })).rejects.toThrow(/label set is empty/);
-    await expect(evaluate({ examples, model: tuned }, { labels: [POS] })).rejects.toThrow(/" negative" is not one of the candidate labels/);
+    await expect(
+      evaluate({ examples, model: tuned }, { task: 'classification', labels: [] }),
+    ).rejects.toThrow(/label set is empty/);
+    await expect(evaluate({ examples, model: tuned }, { labels: [POS] })).rejects.toThrow(
+      /" negative" is not one of the candidate labels/,
+    );
   });
 });
 
@@ -107,8 +120,16 @@ describe('evaluate (open-ended data)', () => {
     { prompt: 'Largest planet?', completion: 'Jupiter' },
     { prompt: 'Author of Hamlet?', completion: 'William Shakespeare' },
   ];
-  const answers: Record<string, string> = { 'Capital of France?': 'paris.', 'Largest planet?': 'Saturn', 'Author of Hamlet?': 'Shakespeare' };
-  const model = fakeModel({ name: 'qa', logProbs: (_p, c) => c.split(' ').map(() => ln(0.5)), generate: (p) => answers[p] });
+  const answers: Record<string, string> = {
+    'Capital of France?': 'paris.',
+    'Largest planet?': 'Saturn',
+    'Author of Hamlet?': 'Shakespeare',
+  };
+  const model = fakeModel({
+    name: 'qa',
+    logProbs: (_p, c) => c.split(' ').map(() => ln(0.5)),
+    generate: (p) => answers[p],
+  });
 
   it('generates greedily and reports EM, token F1, ROUGE-L and BLEU', async () => {
     const e = await evaluate({ examples: qa, model, baselines: [model] }, { samples: 1 });
@@ -121,6 +142,11 @@ describe('evaluate (open-ended data)', () => {
     expect(e.loss).toBeCloseTo(Math.LN2, 12);
     expect(e.analysis.worst_by).toBe('token_f1');
     expect(e.analysis.worst_examples[0].prediction).toBe('Saturn');
-    expect(e.baselines[0].comparison).toMatchObject({ metric: 'token_f1', difference: 0, ci_low: 0, ci_high: 0 });
+    expect(e.baselines[0].comparison).toMatchObject({
+      metric: 'token_f1',
+      difference: 0,
+      ci_low: 0,
+      ci_high: 0,
+    });
   });
 });

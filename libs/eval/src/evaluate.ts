@@ -57,14 +57,28 @@ function resolveTask(examples: readonly EvalExample[], options: EvaluateOptions)
 
 function resolveLabels(examples: readonly EvalExample[], options: EvaluateOptions): string[] {
   const labels =
-    options.labels ?? distinctCompletions([...examples, ...(options.trainCompletions ?? []).map((completion) => ({ prompt: '', completion }))]);
-  if (labels.length === 0) throw new Error('the label set is empty: classification needs at least one candidate label');
+    options.labels ??
+    distinctCompletions([
+      ...examples,
+      ...(options.trainCompletions ?? []).map((completion) => ({ prompt: '', completion })),
+    ]);
+  if (labels.length === 0)
+    throw new Error('the label set is empty: classification needs at least one candidate label');
   const unknown = examples.find((e) => !labels.includes(e.completion));
-  if (unknown) throw new Error(`test completion ${JSON.stringify(unknown.completion)} is not one of the candidate labels`);
+  if (unknown)
+    throw new Error(
+      `test completion ${JSON.stringify(unknown.completion)} is not one of the candidate labels`,
+    );
   return labels;
 }
 
-function majorityBaseline(examples: readonly EvalExample[], labels: string[], trainCompletions: readonly string[] | undefined, main: ModelRun, options: Required<Pick<EvaluateOptions, 'seed' | 'bootstrapResamples' | 'confidence'>>): BaselineResult {
+function majorityBaseline(
+  examples: readonly EvalExample[],
+  labels: string[],
+  trainCompletions: readonly string[] | undefined,
+  main: ModelRun,
+  options: Required<Pick<EvaluateOptions, 'seed' | 'bootstrapResamples' | 'confidence'>>,
+): BaselineResult {
   const gold = examples.map((e) => e.completion);
   const source = trainCompletions && trainCompletions.length > 0 ? trainCompletions : gold;
   const label = majorityLabel(source, labels);
@@ -91,10 +105,23 @@ function compare(
   options: Required<Pick<EvaluateOptions, 'seed' | 'bootstrapResamples' | 'confidence'>>,
 ): BaselineResult['comparison'] {
   if (!main || !other || main.length === 0 || main.length !== other.length) return undefined;
-  return { metric, ...pairedBootstrap(main, other, { resamples: options.bootstrapResamples, confidence: options.confidence, seed: options.seed }) };
+  return {
+    metric,
+    ...pairedBootstrap(main, other, {
+      resamples: options.bootstrapResamples,
+      confidence: options.confidence,
+      seed: options.seed,
+    }),
+  };
 }
 
-function modelBaseline(run: ModelRun, kind: 'start' | 'model', main: ModelRun, task: Task, options: Required<Pick<EvaluateOptions, 'seed' | 'bootstrapResamples' | 'confidence'>>): BaselineResult {
+function modelBaseline(
+  run: ModelRun,
+  kind: 'start' | 'model',
+  main: ModelRun,
+  task: Task,
+  options: Required<Pick<EvaluateOptions, 'seed' | 'bootstrapResamples' | 'confidence'>>,
+): BaselineResult {
   const r = run.result;
   const out: BaselineResult = { name: r.name, kind, loss: r.lm.loss, perplexity: r.lm.perplexity };
   if (r.classification) {
@@ -102,30 +129,66 @@ function modelBaseline(run: ModelRun, kind: 'start' | 'model', main: ModelRun, t
     out.macro_f1 = r.classification.macro_f1;
   }
   if (r.generation) out.token_f1 = r.generation.token_f1;
-  out.comparison = compare(main.primary, run.primary, task === 'classification' ? 'accuracy' : 'token_f1', options);
+  out.comparison = compare(
+    main.primary,
+    run.primary,
+    task === 'classification' ? 'accuracy' : 'token_f1',
+    options,
+  );
   return out;
 }
 
-function worstExamples(examples: readonly EvalExample[], labels: readonly string[], main: ModelRun, limit: number): { by: EvalResult['analysis']['worst_by']; items: WorstExample[] } {
+function worstExamples(
+  examples: readonly EvalExample[],
+  labels: readonly string[],
+  main: ModelRun,
+  limit: number,
+): { by: EvalResult['analysis']['worst_by']; items: WorstExample[] } {
   const losses = main.scores.map(exampleLoss);
-  const base = (i: number): WorstExample => ({ index: i, line: examples[i].line, prompt: examples[i].prompt, reference: examples[i].completion, loss: losses[i] });
+  const base = (i: number): WorstExample => ({
+    index: i,
+    line: examples[i].line,
+    prompt: examples[i].prompt,
+    reference: examples[i].completion,
+    loss: losses[i],
+  });
   if (main.predictions) {
     const preds = main.predictions;
     const refProb = preds.map((p, i) => p.probabilities[labels.indexOf(examples[i].completion)]);
     return {
       by: 'reference_probability',
-      items: worstIndices(refProb, limit).map((i) => ({ ...base(i), prediction: preds[i].label, reference_probability: refProb[i] })),
+      items: worstIndices(refProb, limit).map((i) => ({
+        ...base(i),
+        prediction: preds[i].label,
+        reference_probability: refProb[i],
+      })),
     };
   }
   if (main.generations && main.primary) {
     const f1 = main.primary;
     const gens = main.generations;
-    return { by: 'token_f1', items: worstIndices(f1, limit).map((i) => ({ ...base(i), prediction: gens[i], token_f1: f1[i] })) };
+    return {
+      by: 'token_f1',
+      items: worstIndices(f1, limit).map((i) => ({ ...base(i), prediction: gens[i], token_f1: f1[i] })),
+    };
   }
-  return { by: 'loss', items: worstIndices(losses.map((l) => (l === null ? null : -l)), limit).map(base) };
+  return {
+    by: 'loss',
+    items: worstIndices(
+      losses.map((l) => (l === null ? null : -l)),
+      limit,
+    ).map(base),
+  };
 }
 
-async function samples(examples: readonly EvalExample[], model: EvalModel, n: number, seed: number, greedy: GenerateOptions, sampled: GenerateOptions): Promise<Sample[]> {
+async function samples(
+  examples: readonly EvalExample[],
+  model: EvalModel,
+  n: number,
+  seed: number,
+  greedy: GenerateOptions,
+  sampled: GenerateOptions,
+): Promise<Sample[]> {
   const generator = model.generator;
   if (!generator || n <= 0) return [];
   const picked = new SeededRandom(seed)
@@ -152,7 +215,11 @@ export async function evaluate(input: EvaluateInput, options: EvaluateOptions = 
   const { examples } = input;
   if (examples.length === 0) throw new Error('the test split has no example');
   const seed = options.seed ?? 0;
-  const stat = { seed, bootstrapResamples: options.bootstrapResamples ?? 1000, confidence: options.confidence ?? 0.95 };
+  const stat = {
+    seed,
+    bootstrapResamples: options.bootstrapResamples ?? 1000,
+    confidence: options.confidence ?? 0.95,
+  };
   const task = resolveTask(examples, options);
   const labels = task === 'classification' ? resolveLabels(examples, options) : [];
   const greedy: GenerateOptions = { maxNewTokens: options.maxNewTokens ?? 64 };
@@ -170,13 +237,15 @@ export async function evaluate(input: EvaluateInput, options: EvaluateOptions = 
 
   const main = await runModel(input.model, examples, runOptions);
   const baselines: BaselineResult[] = [];
-  if (task === 'classification') baselines.push(majorityBaseline(examples, labels, options.trainCompletions, main, stat));
+  if (task === 'classification')
+    baselines.push(majorityBaseline(examples, labels, options.trainCompletions, main, stat));
   let startRun: ModelRun | undefined;
   if (input.start) {
     startRun = await runModel(input.start, examples, runOptions);
     baselines.push(modelBaseline(startRun, 'start', main, task, stat));
   }
-  for (const other of input.baselines ?? []) baselines.push(modelBaseline(await runModel(other, examples, runOptions), 'model', main, task, stat));
+  for (const other of input.baselines ?? [])
+    baselines.push(modelBaseline(await runModel(other, examples, runOptions), 'model', main, task, stat));
 
   const per: PerExample[] = main.scores.map((s, i) => ({
     promptTokens: s.promptTokens,
@@ -211,7 +280,11 @@ export async function evaluate(input: EvaluateInput, options: EvaluateOptions = 
       by_length: lengthBuckets(per, options.lengthBuckets ?? 4),
       ...(cls ? { top_confusions: largestConfusions(cls.confusion, labels) } : {}),
     },
-    samples: { greedy, sampled, items: await samples(examples, input.model, options.samples ?? 5, seed, greedy, sampled) },
+    samples: {
+      greedy,
+      sampled,
+      items: await samples(examples, input.model, options.samples ?? 5, seed, greedy, sampled),
+    },
     definitions: DEFINITIONS,
   };
   return result;

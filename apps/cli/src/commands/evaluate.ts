@@ -36,12 +36,28 @@ export function registerEvaluate(program: Command): void {
     .option('--start <DIR>', 'the model before fine-tuning (reported as start_accuracy)')
     .option('--baseline <DIR>', 'another model folder to compare with (repeatable)', collect, [])
     .option('--samples <N>', 'generated samples in the report (greedy and sampled)', nonNegativeInt, 5)
-    .option('--response-template <STR>', 'completion starts after the last occurrence of this text (default: the dataset template, "### Answer:")')
-    .option('--task <auto|classification|generation>', 'how to score: labels by likelihood, or generation', task, 'auto')
-    .option('--labels <A,B,...>', 'candidate labels (default: the distinct completions of the train and test splits)')
+    .option(
+      '--response-template <STR>',
+      'completion starts after the last occurrence of this text (default: the dataset template, "### Answer:")',
+    )
+    .option(
+      '--task <auto|classification|generation>',
+      'how to score: labels by likelihood, or generation',
+      task,
+      'auto',
+    )
+    .option(
+      '--labels <A,B,...>',
+      'candidate labels (default: the distinct completions of the train and test splits)',
+    )
     .option('--seed <N>', 'seed of the bootstrap, the sample choice and sampling', nonNegativeInt, 0)
     .option('--max-new-tokens <N>', 'tokens per generation', positiveInt, 64)
-    .option('--max-generations <N>', 'generate for at most N test examples (generation metrics)', nonNegativeInt, 200)
+    .option(
+      '--max-generations <N>',
+      'generate for at most N test examples (generation metrics)',
+      nonNegativeInt,
+      200,
+    )
     .option('--bootstrap <N>', 'bootstrap resamples for the baseline comparisons', positiveInt, 1000)
     .option('--batch-size <N>', 'texts per forward pass', positiveInt, 8)
     .option('--metrics <FILE>', 'training log for the loss curves (default: metrics.jsonl beside the model)')
@@ -86,12 +102,23 @@ export function registerEvaluate(program: Command): void {
       const figures = [
         `loss ${fmt(result.loss)}`,
         `perplexity ${fmt(result.perplexity)}`,
-        ...(result.accuracy !== undefined ? [`accuracy ${fmt(result.accuracy)}`, `macro-F1 ${fmt(result.macro_f1)}`] : []),
+        ...(result.accuracy !== undefined
+          ? [`accuracy ${fmt(result.accuracy)}`, `macro-F1 ${fmt(result.macro_f1)}`]
+          : []),
         ...(result.baseline_accuracy !== undefined ? [`majority ${fmt(result.baseline_accuracy)}`] : []),
         ...(result.start_accuracy !== undefined ? [`before fine-tuning ${fmt(result.start_accuracy)}`] : []),
-        ...(result.generation ? [`EM ${fmt(result.generation.exact_match)}`, `F1 ${fmt(result.generation.token_f1)}`, `ROUGE-L ${fmt(result.generation.rouge_l)}`, `BLEU ${result.generation.bleu.score.toFixed(1)}`] : []),
+        ...(result.generation
+          ? [
+              `EM ${fmt(result.generation.exact_match)}`,
+              `F1 ${fmt(result.generation.token_f1)}`,
+              `ROUGE-L ${fmt(result.generation.rouge_l)}`,
+              `BLEU ${result.generation.bleu.score.toFixed(1)}`,
+            ]
+          : []),
       ];
-      process.stdout.write(`evaluated ${result.model} on ${result.examples} test examples (${result.task}): ${figures.join(' · ')}\n`);
+      process.stdout.write(
+        `evaluated ${result.model} on ${result.examples} test examples (${result.task}): ${figures.join(' · ')}\n`,
+      );
       process.stdout.write(`wrote ${evalJson} and ${reportHtml}\n`);
     });
 }
@@ -101,12 +128,10 @@ function fmt(v: number | null | undefined): string {
 }
 
 function labelList(value: string): string[] {
-  // labels keep the leading space the training template puts before a completion
   return value
     .split(',')
     .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => ` ${l}`);
+    .filter(Boolean);
 }
 
 function collect(value: string, previous: string[]): string[] {

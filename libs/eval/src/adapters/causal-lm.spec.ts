@@ -14,7 +14,13 @@ afterAll(() => model.dispose());
 function modelLogProbs(prompt: string, completion: string): number[] {
   const { ids, start } = splitTokens(tokenizer, prompt, completion);
   const labels = Int32Array.from(ids, (id, t) => (t < start ? IGNORE_INDEX : id));
-  const lp = model.tokenLogProbs({ batchSize: 1, seqLen: ids.length, inputIds: Int32Array.from(ids), attentionMask: new Int32Array(ids.length).fill(1), labels });
+  const lp = model.tokenLogProbs({
+    batchSize: 1,
+    seqLen: ids.length,
+    inputIds: Int32Array.from(ids),
+    attentionMask: new Int32Array(ids.length).fill(1),
+    labels,
+  });
   return Array.from(lp.subarray(start));
 }
 
@@ -45,7 +51,13 @@ describe('causalLmScorer', () => {
     const [s] = await scorer.score([{ prompt, completion: ' negative, surely' }]);
     const { ids, start } = splitTokens(tokenizer, prompt, ' negative, surely');
     const labels = Int32Array.from(ids, (id, t) => (t < start ? IGNORE_INDEX : id));
-    const terms = model.lossTerms({ batchSize: 1, seqLen: ids.length, inputIds: Int32Array.from(ids), attentionMask: new Int32Array(ids.length).fill(1), labels });
+    const terms = model.lossTerms({
+      batchSize: 1,
+      seqLen: ids.length,
+      inputIds: Int32Array.from(ids),
+      attentionMask: new Int32Array(ids.length).fill(1),
+      labels,
+    });
     expect(s.correct.filter(Boolean).length).toBe(terms.correct.dataSync()[0]);
     expect(s.correct).toHaveLength(terms.tokens.dataSync()[0]);
   });
@@ -62,7 +74,10 @@ describe('causalLmGenerator', () => {
   it('decodes the model’s greedy continuation and cuts it at a stop sequence', async () => {
     const generator = causalLmGenerator(model, tokenizer, { stopSequences: [] });
     const ids = tokenizer.encodeIds('Once upon a time');
-    const expected = tokenizer.decode(model.generate(ids, { maxNewTokens: 6, eosTokenId: tokenizer.eosTokenId }), { skipSpecialTokens: true });
+    const expected = tokenizer.decode(
+      model.generate(ids, { maxNewTokens: 6, eosTokenId: tokenizer.eosTokenId }),
+      { skipSpecialTokens: true },
+    );
     expect(await generator.generate('Once upon a time', { maxNewTokens: 6 })).toBe(expected);
     expect(cutAtStop('positive\n### Answer: no', ['\n###'])).toBe('positive');
   });
@@ -76,7 +91,16 @@ describe('causalLmGenerator', () => {
 
 describe('causalLmEvalModel', () => {
   it('refuses a tokenizer with more ids than the model embeds', () => {
-    const small = { ...tokenizer, vocabSize: 60000, eosTokenId: 50256, encodeIds: tokenizer.encodeIds.bind(tokenizer), encode: tokenizer.encode.bind(tokenizer), decode: tokenizer.decode.bind(tokenizer) };
-    expect(() => causalLmEvalModel('m', model, small)).toThrow(/tokenizer has 60000 tokens but the model's vocabulary is 50257/);
+    const small = {
+      ...tokenizer,
+      vocabSize: 60000,
+      eosTokenId: 50256,
+      encodeIds: tokenizer.encodeIds.bind(tokenizer),
+      encode: tokenizer.encode.bind(tokenizer),
+      decode: tokenizer.decode.bind(tokenizer),
+    };
+    expect(() => causalLmEvalModel('m', model, small)).toThrow(
+      /tokenizer has 60000 tokens but the model's vocabulary is 50257/,
+    );
   });
 });

@@ -5,7 +5,14 @@
 // forward pass gives both log p(token) and the argmax hit per completion token.
 // Not here: loading weights or tokenizer files (the caller passes loaded objects).
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalModel, GenerateOptions, Generator, Scorer, ScoreRequest, TokenScores } from '../scoring/scorer';
+import type {
+  EvalModel,
+  GenerateOptions,
+  Generator,
+  Scorer,
+  ScoreRequest,
+  TokenScores,
+} from '../scoring/scorer';
 
 /** The batch shape the model reads (structurally the collator's CollatedBatch). */
 export interface LmBatch {
@@ -42,7 +49,11 @@ export interface CausalLmOptions {
 }
 
 /** Token ids of prompt + completion and the index where the completion starts. */
-export function splitTokens(tokenizer: EvalTokenizer, prompt: string, completion: string): { ids: number[]; start: number } {
+export function splitTokens(
+  tokenizer: EvalTokenizer,
+  prompt: string,
+  completion: string,
+): { ids: number[]; start: number } {
   const text = prompt + completion;
   const promptIds = prompt ? tokenizer.encodeIds(prompt) : [];
   const ids = tokenizer.encodeIds(text);
@@ -76,7 +87,9 @@ function scoreBatch(model: CausalLm, rows: { ids: number[]; start: number }[], p
     const flat = tf.reshape(logits, [B * T, model.config.vocabSize]); // (N, V)
     const lsm = tf.reshape(tf.logSoftmax(flat), [-1]); // (N·V)
     const lp = positions.length ? tf.gather(lsm, tf.tensor1d(gatherAt, 'int32')) : tf.zeros([0]);
-    const am = positions.length ? tf.gather(tf.argMax(flat, 1), tf.tensor1d(positions, 'int32')) : tf.zeros([0], 'int32');
+    const am = positions.length
+      ? tf.gather(tf.argMax(flat, 1), tf.tensor1d(positions, 'int32'))
+      : tf.zeros([0], 'int32');
     return { logProbs: lp.dataSync(), argmax: am.dataSync() };
   });
   let k = 0;
@@ -91,7 +104,11 @@ function scoreBatch(model: CausalLm, rows: { ids: number[]; start: number }[], p
 }
 
 /** A Scorer over `model`: each completion's tokens scored in one forward pass per batch. */
-export function causalLmScorer(model: CausalLm, tokenizer: EvalTokenizer, options: CausalLmOptions = {}): Scorer {
+export function causalLmScorer(
+  model: CausalLm,
+  tokenizer: EvalTokenizer,
+  options: CausalLmOptions = {},
+): Scorer {
   const pad = options.padTokenId ?? tokenizer.eosTokenId ?? 0;
   const maxLength = model.config.maxPositionEmbeddings;
   return {
@@ -119,7 +136,11 @@ export function cutAtStop(text: string, stops: readonly string[]): string {
 }
 
 /** A Generator over `model`: the prompt's tokens (the most recent ones that fit), decoded new tokens, cut at a stop sequence. */
-export function causalLmGenerator(model: CausalLm, tokenizer: EvalTokenizer, options: CausalLmOptions = {}): Generator {
+export function causalLmGenerator(
+  model: CausalLm,
+  tokenizer: EvalTokenizer,
+  options: CausalLmOptions = {},
+): Generator {
   const stops = options.stopSequences ?? ['\n###'];
   return {
     generate(prompt: string, o: GenerateOptions): Promise<string> {
@@ -134,11 +155,20 @@ export function causalLmGenerator(model: CausalLm, tokenizer: EvalTokenizer, opt
 }
 
 /** An EvalModel from a loaded model and tokenizer; refuses a tokenizer whose ids the model cannot embed. */
-export function causalLmEvalModel(name: string, model: CausalLm, tokenizer: EvalTokenizer, options: CausalLmOptions = {}): EvalModel {
+export function causalLmEvalModel(
+  name: string,
+  model: CausalLm,
+  tokenizer: EvalTokenizer,
+  options: CausalLmOptions = {},
+): EvalModel {
   if (tokenizer.vocabSize > model.config.vocabSize) {
     throw new Error(
       `${name}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary is ${model.config.vocabSize}: they do not belong together`,
     );
   }
-  return { name, scorer: causalLmScorer(model, tokenizer, options), generator: causalLmGenerator(model, tokenizer, options) };
+  return {
+    name,
+    scorer: causalLmScorer(model, tokenizer, options),
+    generator: causalLmGenerator(model, tokenizer, options),
+  };
 }

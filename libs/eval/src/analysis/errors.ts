@@ -10,12 +10,17 @@ export interface ConfusionCell {
 }
 
 /** Off-diagonal cells, largest first (ties: row then column order), at most `limit`, zero cells left out. */
-export function largestConfusions(confusion: readonly number[][], labels: readonly string[], limit = 5): ConfusionCell[] {
+export function largestConfusions(
+  confusion: readonly number[][],
+  labels: readonly string[],
+  limit = 5,
+): ConfusionCell[] {
   const cells: ConfusionCell[] = [];
   confusion.forEach((row, g) => {
     const support = row.reduce((a, b) => a + b, 0);
     row.forEach((count, p) => {
-      if (g !== p && count > 0) cells.push({ gold: labels[g], predicted: labels[p], count, share_of_gold: count / support });
+      if (g !== p && count > 0)
+        cells.push({ gold: labels[g], predicted: labels[p], count, share_of_gold: count / support });
     });
   });
   return cells.sort((a, b) => b.count - a.count).slice(0, limit);
@@ -72,9 +77,11 @@ export function lengthBuckets(items: readonly PerExample[], buckets = 4): Length
       loss: tokens > 0 ? nll / tokens : null,
     };
     const withLabel = g.filter((i) => items[i].correct !== undefined);
-    if (withLabel.length > 0) bucket.accuracy = withLabel.filter((i) => items[i].correct).length / withLabel.length;
+    if (withLabel.length > 0)
+      bucket.accuracy = withLabel.filter((i) => items[i].correct).length / withLabel.length;
     const withF1 = g.filter((i) => items[i].tokenF1 !== undefined);
-    if (withF1.length > 0) bucket.token_f1 = withF1.reduce((a, i) => a + (items[i].tokenF1 ?? 0), 0) / withF1.length;
+    if (withF1.length > 0)
+      bucket.token_f1 = withF1.reduce((a, i) => a + (items[i].tokenF1 ?? 0), 0) / withF1.length;
     return bucket;
   });
 }

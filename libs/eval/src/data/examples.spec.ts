@@ -9,7 +9,11 @@ describe('recordToExample', () => {
       line: 3,
     });
     expect(recordToExample({ input: 'Dull.', label: 'negative' }).completion).toBe(' negative');
-    expect(recordToExample({ text: 'just text' })).toEqual({ prompt: '', completion: 'just text', line: undefined });
+    expect(recordToExample({ text: 'just text' })).toEqual({
+      prompt: '',
+      completion: 'just text',
+      line: undefined,
+    });
   });
 
   it('takes the last assistant turn of a chat as the completion', () => {

@@ -42,7 +42,9 @@ export function distinctCompletions(examples: readonly EvalExample[]): string[] 
  */
 export function detectTask(examples: readonly EvalExample[], maxLabels = 20): Task {
   const distinct = new Set(examples.map((e) => e.completion)).size;
-  return distinct >= 2 && distinct <= maxLabels && distinct * 2 <= examples.length ? 'classification' : 'generation';
+  return distinct >= 2 && distinct <= maxLabels && distinct * 2 <= examples.length
+    ? 'classification'
+    : 'generation';
 }
 
 /** The most frequent label (ties: the first in `labels` order). */

@@ -53,7 +53,12 @@ export interface EvaluateJobResult {
 
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.json'];
 
-async function readExamples(dir: string, split: 'train' | 'test', responseTemplate: string | undefined, limit = Infinity): Promise<EvalExample[]> {
+async function readExamples(
+  dir: string,
+  split: 'train' | 'test',
+  responseTemplate: string | undefined,
+  limit = Infinity,
+): Promise<EvalExample[]> {
   const out: EvalExample[] = [];
   let line = 0;
   for await (const record of readSplit(dir, split)) {
@@ -69,7 +74,9 @@ async function testExamples(config: EvaluateJobConfig): Promise<EvalExample[]> {
   const manifest = readManifest(config.dataset);
   const file = path.join(config.dataset, 'test.jsonl');
   if (!fs.existsSync(file) || (manifest.splits?.test?.records ?? 1) === 0) {
-    throw new UserError(`${config.dataset} has no test split (test.jsonl is missing or empty): ingest with a test ratio above 0, e.g. --split 0.8,0.1,0.1`);
+    throw new UserError(
+      `${config.dataset} has no test split (test.jsonl is missing or empty): ingest with a test ratio above 0, e.g. --split 0.8,0.1,0.1`,
+    );
   }
   const examples = await readExamples(config.dataset, 'test', config.responseTemplate, config.limit);
   if (examples.length === 0) throw new UserError(`${file}: the test split has no record`);
@@ -77,22 +84,42 @@ async function testExamples(config: EvaluateJobConfig): Promise<EvalExample[]> {
 }
 
 /** The model of a folder with its own tokenizer (GPT-2's when the folder has none). */
-function loadEvalModel(dir: string, name: string, log: (line: string) => void): { model: EvalModel; dispose: () => void } {
-  if (!fs.existsSync(path.join(dir, 'config.json'))) throw new UserError(`${dir}: not a model folder (no config.json)`);
+function loadEvalModel(
+  dir: string,
+  name: string,
+  log: (line: string) => void,
+): { model: EvalModel; dispose: () => void } {
+  if (!fs.existsSync(path.join(dir, 'config.json')))
+    throw new UserError(`${dir}: not a model folder (no config.json)`);
   const own = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(dir, f)));
   const tokenizer = loadTokenizer(own ? dir : 'gpt2');
   let lm: GPTNeoModel | undefined;
   try {
     lm = loadModel(dir);
     const model = causalLmEvalModel(name, lm, tokenizer);
-    log(`${name}: ${dir} (tokenizer ${own ? 'from the folder' : 'gpt2, built in'}, vocabulary ${lm.config.vocabSize})`);
+    log(
+      `${name}: ${dir} (tokenizer ${own ? 'from the folder' : 'gpt2, built in'}, vocabulary ${lm.config.vocabSize})`,
+    );
     const loaded = lm;
     return { model, dispose: () => loaded.dispose() };
   } catch (e) {
     lm?.dispose();
-    if (e instanceof Error && !(e instanceof UserError) && /vocabulary/.test(e.message)) throw new UserError(e.message);
+    if (e instanceof Error && !(e instanceof UserError) && /vocabulary/.test(e.message))
+      throw new UserError(e.message);
     throw e;
   }
+}
+
+/**
+ * Given labels in the form the data spells them (the template puts a space before a completion):
+ * a label equal to a completion after trimming takes that completion's exact text.
+ */
+export function labelForms(labels: readonly string[], examples: readonly EvalExample[]): string[] {
+  const byTrim = new Map<string, string>();
+  for (const e of examples)
+    if (!byTrim.has(e.completion.trim())) byTrim.set(e.completion.trim(), e.completion);
+  const spaced = examples.length > 0 && examples.every((e) => e.completion.startsWith(' '));
+  return labels.map((l) => byTrim.get(l.trim()) ?? (spaced ? ` ${l.trim()}` : l));
 }
 
 function findMetricsLog(config: EvaluateJobConfig): string | undefined {
@@ -100,16 +127,27 @@ function findMetricsLog(config: EvaluateJobConfig): string | undefined {
     if (!fs.existsSync(config.metrics)) throw new UserError(`${config.metrics}: no such training log`);
     return config.metrics;
   }
-  return [path.join(config.model, 'metrics.jsonl'), path.join(path.dirname(path.resolve(config.model)), 'metrics.jsonl')].find((f) => fs.existsSync(f));
+  return [
+    path.join(config.model, 'metrics.jsonl'),
+    path.join(path.dirname(path.resolve(config.model)), 'metrics.jsonl'),
+  ].find((f) => fs.existsSync(f));
 }
 
 /** Runs the evaluation and writes eval.json and report.html into `config.out`. */
-export async function runEvaluateJob(config: EvaluateJobConfig, hooks: EvaluateJobHooks = {}): Promise<EvaluateJobResult> {
+export async function runEvaluateJob(
+  config: EvaluateJobConfig,
+  hooks: EvaluateJobHooks = {},
+): Promise<EvaluateJobResult> {
   const log = hooks.log ?? (() => undefined);
-  if (config.labels && config.labels.length === 0) throw new UserError('the label set is empty: give at least one label to --labels');
+  if (config.labels && config.labels.length === 0)
+    throw new UserError('the label set is empty: give at least one label to --labels');
   const examples = await testExamples(config);
-  const train = fs.existsSync(path.join(config.dataset, 'train.jsonl')) ? await readExamples(config.dataset, 'train', config.responseTemplate) : [];
-  log(`test split: ${examples.length} examples${train.length ? ` (train split: ${train.length}, for the label set and the majority baseline)` : ''}`);
+  const train = fs.existsSync(path.join(config.dataset, 'train.jsonl'))
+    ? await readExamples(config.dataset, 'train', config.responseTemplate)
+    : [];
+  log(
+    `test split: ${examples.length} examples${train.length ? ` (train split: ${train.length}, for the label set and the majority baseline)` : ''}`,
+  );
 
   await hooks.beforeModels?.();
   const loaded: { dispose: () => void }[] = [];
@@ -126,11 +164,18 @@ export async function runEvaluateJob(config: EvaluateJobConfig, hooks: EvaluateJ
     try {
       result = await evaluate(
         { examples, model, start, baselines },
-        { ...config.options, task: config.task, labels: config.labels, trainCompletions: train.map((e) => e.completion), progress: hooks.progress },
+        {
+          ...config.options,
+          task: config.task,
+          labels: config.labels && labelForms(config.labels, [...examples, ...train]),
+          trainCompletions: train.map((e) => e.completion),
+          progress: hooks.progress,
+        },
       );
     } catch (e) {
       // evaluate() reports bad data (empty label set, a reference outside the labels) as plain errors
-      if (e instanceof Error && !(e instanceof UserError) && /label|test split/.test(e.message)) throw new UserError(e.message);
+      if (e instanceof Error && !(e instanceof UserError) && /label|test split/.test(e.message))
+        throw new UserError(e.message);
       throw e;
     }
 
@@ -141,7 +186,7 @@ export async function runEvaluateJob(config: EvaluateJobConfig, hooks: EvaluateJ
     const curves = metricsLog ? parseMetricsLog(fs.readFileSync(metricsLog, 'utf8')) : undefined;
     const html = renderReport({
       title: 'ftune evaluation',
-      subtitle: `${path.basename(path.resolve(config.model))} on ${path.basename(path.resolve(config.dataset))}`,
+      subtitle: `Held-out test split, evaluated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       facts: [
         ['model', config.model],
         ['dataset', config.dataset],

@@ -29,7 +29,8 @@ export function expectedCalibrationError(
   bins = 10,
 ): Calibration {
   if (confidences.length !== correct.length) throw new Error('expectedCalibrationError: length mismatch');
-  if (!Number.isInteger(bins) || bins < 1) throw new Error('expectedCalibrationError: bins must be a positive integer');
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new Error('expectedCalibrationError: bins must be a positive integer');
   const count = new Array<number>(bins).fill(0);
   const confSum = new Array<number>(bins).fill(0);
   const hits = new Array<number>(bins).fill(0);

@@ -41,7 +41,8 @@ export function classificationMetrics(
   predicted: readonly string[],
   labels: readonly string[],
 ): ClassificationMetrics {
-  if (gold.length !== predicted.length) throw new Error(`classificationMetrics: ${gold.length} gold vs ${predicted.length} predicted`);
+  if (gold.length !== predicted.length)
+    throw new Error(`classificationMetrics: ${gold.length} gold vs ${predicted.length} predicted`);
   if (labels.length === 0) throw new Error('classificationMetrics: empty label set');
   const index = new Map(labels.map((l, i) => [l, i]));
   const k = labels.length;
@@ -50,8 +51,14 @@ export function classificationMetrics(
   for (let i = 0; i < gold.length; i++) {
     const g = index.get(gold[i]);
     const p = index.get(predicted[i]);
-    if (g === undefined) throw new Error(`classificationMetrics: gold label ${JSON.stringify(gold[i])} is not a candidate label`);
-    if (p === undefined) throw new Error(`classificationMetrics: predicted label ${JSON.stringify(predicted[i])} is not a candidate label`);
+    if (g === undefined)
+      throw new Error(
+        `classificationMetrics: gold label ${JSON.stringify(gold[i])} is not a candidate label`,
+      );
+    if (p === undefined)
+      throw new Error(
+        `classificationMetrics: predicted label ${JSON.stringify(predicted[i])} is not a candidate label`,
+      );
     confusion[g][p]++;
     if (g === p) correct++;
   }
@@ -65,7 +72,11 @@ export function classificationMetrics(
     return { label, support, predicted: pred, true_positives: tp, precision, recall, f1 };
   });
   const present = perLabel.filter((m) => m.support > 0 || m.predicted > 0);
-  const macro = (f: (m: LabelMetrics) => number): number => ratio(present.reduce((a, m) => a + f(m), 0), present.length);
+  const macro = (f: (m: LabelMetrics) => number): number =>
+    ratio(
+      present.reduce((a, m) => a + f(m), 0),
+      present.length,
+    );
   return {
     labels: labels.slice(),
     examples: gold.length,

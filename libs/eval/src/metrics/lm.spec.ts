@@ -29,7 +29,9 @@ describe('lmMetrics', () => {
   });
 
   it('gives each example its mean token loss', () => {
-    expect(exampleLoss({ logProbs: [ln(0.5), ln(0.125)], correct: [true, false], promptTokens: 0 })).toBeCloseTo(2 * Math.LN2, 12);
+    expect(
+      exampleLoss({ logProbs: [ln(0.5), ln(0.125)], correct: [true, false], promptTokens: 0 }),
+    ).toBeCloseTo(2 * Math.LN2, 12);
     expect(exampleLoss({ logProbs: [], correct: [], promptTokens: 0 })).toBeNull();
   });
 });

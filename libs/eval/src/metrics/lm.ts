@@ -27,9 +27,16 @@ export function lmMetrics(scores: readonly TokenScores[]): LmMetrics {
     for (const c of s.correct) if (c) correct++;
     tokens += s.logProbs.length;
   }
-  if (tokens === 0) return { loss: null, perplexity: null, token_accuracy: null, tokens, examples: scores.length };
+  if (tokens === 0)
+    return { loss: null, perplexity: null, token_accuracy: null, tokens, examples: scores.length };
   const loss = nll / tokens;
-  return { loss, perplexity: Math.exp(loss), token_accuracy: correct / tokens, tokens, examples: scores.length };
+  return {
+    loss,
+    perplexity: Math.exp(loss),
+    token_accuracy: correct / tokens,
+    tokens,
+    examples: scores.length,
+  };
 }
 
 /** Mean negative log-likelihood per token of one example (null when the completion has no token). */

@@ -29,7 +29,11 @@ export interface Column {
 /**
  * A table. Cells are text, escaped, unless given as `{ html }` (for content built by other helpers).
  */
-export function table(columns: readonly Column[], rows: readonly (string | { html: string })[][], caption?: string): string {
+export function table(
+  columns: readonly Column[],
+  rows: readonly (string | { html: string })[][],
+  caption?: string,
+): string {
   const cls = (c: Column | undefined): string => (c?.numeric ? ' class="num"' : '');
   const cell = (v: string | { html: string }, i: number): string =>
     `<td${cls(columns[i])}>${typeof v === 'string' ? esc(v) : v.html}</td>`;

@@ -24,12 +24,22 @@ function keyFigures(e: EvalResult): string {
   }
   if (e.macro_f1 !== undefined) stats.push({ label: 'Macro-F1', value: num(e.macro_f1) });
   if (e.start_accuracy !== undefined && e.accuracy !== undefined) {
-    stats.push({ label: 'Before fine-tuning', value: pct(e.start_accuracy), note: `${pp(e.accuracy - e.start_accuracy)} from fine-tuning`, tone: e.accuracy > e.start_accuracy ? 'good' : 'bad' });
+    stats.push({
+      label: 'Before fine-tuning',
+      value: pct(e.start_accuracy),
+      note: `${pp(e.accuracy - e.start_accuracy)} from fine-tuning`,
+      tone: e.accuracy > e.start_accuracy ? 'good' : 'bad',
+    });
   }
   stats.push({ label: 'Test loss', value: num(e.loss), note: 'nats per completion token' });
   stats.push({ label: 'Perplexity', value: num(e.perplexity, 2) });
   stats.push({ label: 'Token accuracy', value: pct(e.token_accuracy) });
-  if (e.classification) stats.push({ label: 'Calibration error', value: num(e.classification.calibration.ece), note: 'ECE, 0 = calibrated' });
+  if (e.classification)
+    stats.push({
+      label: 'Calibration error',
+      value: num(e.classification.calibration.ece),
+      note: 'ECE, 0 = calibrated',
+    });
   if (e.generation) {
     stats.push({ label: 'Exact match', value: pct(e.generation.exact_match) });
     stats.push({ label: 'Token F1', value: num(e.generation.token_f1) });
@@ -50,7 +60,12 @@ function baselinesHtml(e: EvalResult): string {
       const v = metric === 'accuracy' ? b.accuracy : b.token_f1;
       if (v !== undefined) items.push({ label: b.name, value: v });
     }
-    parts.push(figure(barList(items, { title: `${metric === 'accuracy' ? 'Accuracy' : 'Token F1'} beside the baselines` }), `${metric === 'accuracy' ? 'Accuracy' : 'Mean token F1'} on the same test examples.`));
+    parts.push(
+      figure(
+        barList(items, { title: `${metric === 'accuracy' ? 'Accuracy' : 'Token F1'} beside the baselines` }),
+        `${metric === 'accuracy' ? 'Accuracy' : 'Mean token F1'} on the same test examples.`,
+      ),
+    );
   }
   const rows = e.baselines.map((b) => {
     const c = b.comparison;
@@ -59,7 +74,14 @@ function baselinesHtml(e: EvalResult): string {
           html: `<span class="${c.ci_low > 0 ? 'good' : c.ci_high < 0 ? 'bad' : ''}">${esc(pp(c.difference))}</span> <span class="note">[${esc(pp(c.ci_low))}, ${esc(pp(c.ci_high))}]</span>`,
         }
       : '—';
-    return [b.name, b.kind, metric === 'accuracy' ? pct(b.accuracy) : num(b.token_f1), b.macro_f1 !== undefined ? num(b.macro_f1) : '—', num(b.loss ?? null), diff];
+    return [
+      b.name,
+      b.kind,
+      metric === 'accuracy' ? pct(b.accuracy) : num(b.token_f1),
+      b.macro_f1 !== undefined ? num(b.macro_f1) : '—',
+      num(b.loss ?? null),
+      diff,
+    ];
   });
   const c0 = e.baselines.find((b) => b.comparison)?.comparison;
   parts.push(
@@ -76,7 +98,11 @@ function baselinesHtml(e: EvalResult): string {
     ),
   );
   if (c0) {
-    parts.push(note(`Paired bootstrap over test examples: ${c0.resamples} resamples, seed ${c0.seed}, percentile interval. An interval above 0 means the evaluated model is better beyond resampling noise.`));
+    parts.push(
+      note(
+        `Paired bootstrap over test examples: ${c0.resamples} resamples, seed ${c0.seed}, percentile interval. An interval above 0 means the evaluated model is better beyond resampling noise.`,
+      ),
+    );
   }
   return parts.join('');
 }
@@ -86,7 +112,10 @@ function classificationHtml(e: EvalResult): string {
   if (!c) return '';
   const labels = c.labels.map(show);
   const charts = grid([
-    figure(confusionHeatmap(c.labels, c.confusion), 'Rows: reference label; columns: predicted label. Shade = share of the row; blue = correct, red = confused.'),
+    figure(
+      confusionHeatmap(c.labels, c.confusion),
+      'Rows: reference label; columns: predicted label. Shade = share of the row; blue = correct, red = confused.',
+    ),
     figure(
       groupedBarChart(
         labels,
@@ -101,8 +130,22 @@ function classificationHtml(e: EvalResult): string {
     ),
   ]);
   const perLabel = table(
-    [{ title: 'label' }, { title: 'support', numeric: true }, { title: 'predicted', numeric: true }, { title: 'precision', numeric: true }, { title: 'recall', numeric: true }, { title: 'F1', numeric: true }],
-    c.per_label.map((m) => [show(m.label), String(m.support), String(m.predicted), num(m.precision), num(m.recall), num(m.f1)]),
+    [
+      { title: 'label' },
+      { title: 'support', numeric: true },
+      { title: 'predicted', numeric: true },
+      { title: 'precision', numeric: true },
+      { title: 'recall', numeric: true },
+      { title: 'F1', numeric: true },
+    ],
+    c.per_label.map((m) => [
+      show(m.label),
+      String(m.support),
+      String(m.predicted),
+      num(m.precision),
+      num(m.recall),
+      num(m.f1),
+    ]),
   );
   const used = c.calibration.bins.filter((b) => b.count > 0);
   const reliability = figure(
@@ -124,7 +167,17 @@ function analysisHtml(e: EvalResult): string {
   const parts: string[] = [];
   if (a.top_confusions && a.top_confusions.length > 0) {
     parts.push('<h3>Largest confusions</h3>');
-    parts.push(table([{ title: 'reference' }, { title: 'predicted as' }, { title: 'count', numeric: true }, { title: 'share of reference', numeric: true }], a.top_confusions.map((x) => [show(x.gold), show(x.predicted), String(x.count), pct(x.share_of_gold)])));
+    parts.push(
+      table(
+        [
+          { title: 'reference' },
+          { title: 'predicted as' },
+          { title: 'count', numeric: true },
+          { title: 'share of reference', numeric: true },
+        ],
+        a.top_confusions.map((x) => [show(x.gold), show(x.predicted), String(x.count), pct(x.share_of_gold)]),
+      ),
+    );
   }
   if (a.by_length.length > 0) {
     parts.push('<h3>By input length</h3>');
@@ -132,7 +185,13 @@ function analysisHtml(e: EvalResult): string {
     const hasF1 = a.by_length.some((b) => b.token_f1 !== undefined);
     parts.push(
       table(
-        [{ title: 'prompt tokens' }, { title: 'examples', numeric: true }, { title: 'loss', numeric: true }, ...(hasAcc ? [{ title: 'accuracy', numeric: true }] : []), ...(hasF1 ? [{ title: 'token F1', numeric: true }] : [])],
+        [
+          { title: 'prompt tokens' },
+          { title: 'examples', numeric: true },
+          { title: 'loss', numeric: true },
+          ...(hasAcc ? [{ title: 'accuracy', numeric: true }] : []),
+          ...(hasF1 ? [{ title: 'token F1', numeric: true }] : []),
+        ],
         a.by_length.map((b) => [
           b.min_tokens === b.max_tokens ? String(b.min_tokens) : `${b.min_tokens}–${b.max_tokens}`,
           String(b.examples),
@@ -144,18 +203,40 @@ function analysisHtml(e: EvalResult): string {
     );
   }
   if (a.worst_examples.length > 0) {
-    const by = { reference_probability: 'lowest probability of the reference label', token_f1: 'lowest token F1', loss: 'highest loss' }[a.worst_by];
+    const by = {
+      reference_probability: 'lowest probability of the reference label',
+      token_f1: 'lowest token F1',
+      loss: 'highest loss',
+    }[a.worst_by];
     parts.push(`<h3>Worst-scored examples</h3>`);
     parts.push(note(`Ranked by ${by}.`));
     parts.push(
       table(
-        [{ title: 'line', numeric: true }, { title: 'prompt' }, { title: 'reference' }, { title: 'model' }, { title: a.worst_by === 'reference_probability' ? 'p(reference)' : a.worst_by === 'token_f1' ? 'token F1' : 'loss', numeric: true }],
+        [
+          { title: 'line', numeric: true },
+          { title: 'prompt' },
+          { title: 'reference' },
+          { title: 'model' },
+          {
+            title:
+              a.worst_by === 'reference_probability'
+                ? 'p(reference)'
+                : a.worst_by === 'token_f1'
+                  ? 'token F1'
+                  : 'loss',
+            numeric: true,
+          },
+        ],
         a.worst_examples.map((w) => [
           String(w.line ?? w.index + 1),
           clip(w.prompt, 140),
           clip(w.reference, 60),
           clip(w.prediction ?? '', 60),
-          a.worst_by === 'reference_probability' ? num(w.reference_probability) : a.worst_by === 'token_f1' ? num(w.token_f1) : num(w.loss),
+          a.worst_by === 'reference_probability'
+            ? num(w.reference_probability)
+            : a.worst_by === 'token_f1'
+              ? num(w.token_f1)
+              : num(w.loss),
         ]),
       ),
     );
@@ -165,7 +246,8 @@ function analysisHtml(e: EvalResult): string {
 
 function samplesHtml(e: EvalResult): string {
   const s = e.samples;
-  if (s.items.length === 0) return note('No samples were generated (the model cannot generate, or 0 samples were asked for).');
+  if (s.items.length === 0)
+    return note('No samples were generated (the model cannot generate, or 0 samples were asked for).');
   const sampling = s.sampled;
   const items = s.items
     .map(
@@ -190,7 +272,10 @@ export interface EvalSectionOptions {
 
 /** The evaluation's report sections, in reading order. */
 export function evalSections(e: EvalResult, options: EvalSectionOptions = {}): ReportSection[] {
-  const what = e.task === 'classification' ? `classification over ${e.labels?.length ?? 0} labels, scored by likelihood` : 'open-ended generation';
+  const what =
+    e.task === 'classification'
+      ? `classification over ${e.labels?.length ?? 0} labels, scored by likelihood`
+      : 'open-ended generation';
   const sections: ReportSection[] = [
     {
       id: 'evaluation',
@@ -199,9 +284,26 @@ export function evalSections(e: EvalResult, options: EvalSectionOptions = {}): R
       html: keyFigures(e) + `<h3>Baselines</h3>` + baselinesHtml(e),
     },
   ];
-  if (options.curves) sections.push({ id: 'training', title: 'Training curves', lead: 'From the training run’s metrics.jsonl.', html: trainingCurvesHtml(options.curves) });
+  if (options.curves)
+    sections.push({
+      id: 'training',
+      title: 'Training curves',
+      lead: 'From the training run’s metrics.jsonl.',
+      html: trainingCurvesHtml(options.curves),
+    });
   const errors = classificationHtml(e) + analysisHtml(e);
-  if (errors) sections.push({ id: 'errors', title: 'Where the model is weak', lead: 'Task metrics per label, the confusions, and the examples it scored worst.', html: errors });
-  sections.push({ id: 'samples', title: 'Generated samples', lead: 'Generations beside the reference completion, for a person to read.', html: samplesHtml(e) });
+  if (errors)
+    sections.push({
+      id: 'errors',
+      title: 'Where the model is weak',
+      lead: 'Task metrics per label, the confusions, and the examples it scored worst.',
+      html: errors,
+    });
+  sections.push({
+    id: 'samples',
+    title: 'Generated samples',
+    lead: 'Generations beside the reference completion, for a person to read.',
+    html: samplesHtml(e),
+  });
   return sections;
 }

@@ -3,7 +3,10 @@
 
 /** Escapes text for HTML and XML content and attribute values. */
 export function esc(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 /** A number with `digits` decimals; '—' for null, undefined or NaN; '∞' for infinities. */

@@ -100,9 +100,15 @@ export function renderReport(page: ReportPage): string {
   const facts = page.facts?.length
     ? `<dl class="facts">${page.facts.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`
     : '';
-  const toc = sections.length > 1 ? `<nav class="toc"><div class="wrap">${sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</div></nav>` : '';
+  const toc =
+    sections.length > 1
+      ? `<nav class="toc"><div class="wrap">${sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</div></nav>`
+      : '';
   const body = sections
-    .map((s) => `<section class="card" id="${esc(s.id)}"><h2>${esc(s.title)}</h2>${s.lead ? `<p class="lead">${esc(s.lead)}</p>` : ''}${s.html}</section>`)
+    .map(
+      (s) =>
+        `<section class="card" id="${esc(s.id)}"><h2>${esc(s.title)}</h2>${s.lead ? `<p class="lead">${esc(s.lead)}</p>` : ''}${s.html}</section>`,
+    )
     .join('\n');
   return [
     '<!DOCTYPE html>',

@@ -13,13 +13,28 @@ import { externalReferences, svgFragments, xmlProblems } from './xml-check';
 describe('report charts', () => {
   it('draw well-formed SVG with escaped labels', () => {
     const charts = [
-      confusionHeatmap(['a<b', 'c & d'], [
-        [3, 1],
-        [0, 2],
-      ]),
+      confusionHeatmap(
+        ['a<b', 'c & d'],
+        [
+          [3, 1],
+          [0, 2],
+        ],
+      ),
       groupedBarChart(['x"y', 'z'], [{ name: 'F1', values: [0.5, 1] }], { title: 'bars', max: 1 }),
       barList([{ label: '<model>', value: 0.8, low: 0.7, high: 0.9, highlight: true }], { title: 'list' }),
-      lineChart([{ name: 'loss', points: [[1, 2], [2, 1.5], [3, NaN]] }], { title: 'curve', xLabel: 'step' }),
+      lineChart(
+        [
+          {
+            name: 'loss',
+            points: [
+              [1, 2],
+              [2, 1.5],
+              [3, NaN],
+            ],
+          },
+        ],
+        { title: 'curve', xLabel: 'step' },
+      ),
     ];
     for (const svg of charts) {
       expect(xmlProblems(svg)).toEqual([]);
@@ -30,10 +45,13 @@ describe('report charts', () => {
   });
 
   it('draws one cell per confusion count with the row share', () => {
-    const svg = confusionHeatmap(['neg', 'pos'], [
-      [3, 1],
-      [0, 2],
-    ]);
+    const svg = confusionHeatmap(
+      ['neg', 'pos'],
+      [
+        [3, 1],
+        [0, 2],
+      ],
+    );
     expect(svg.match(/<rect /g)).toHaveLength(4);
     expect(svg).toContain('>75%<');
     expect(svg).toContain('neg → pos: 1 (25.0% of neg)');
@@ -50,13 +68,19 @@ describe('xml checks', () => {
     expect(xmlProblems('<svg><g></svg>')).not.toEqual([]);
     expect(xmlProblems('<svg><text>a & b</text></svg>')).toEqual(["unescaped '&' at 13"]);
     expect(xmlProblems('<svg><rect x="1"/><text>a &amp; b</text></svg>')).toEqual([]);
-    expect(externalReferences('<img src="https://x/y.png"><script src="a.js"></script><style>@import "x.css"</style>')).toHaveLength(3);
+    expect(
+      externalReferences(
+        '<img src="https://x/y.png"><script src="a.js"></script><style>@import "x.css"</style>',
+      ),
+    ).toHaveLength(3);
   });
 });
 
 describe('parseMetricsLog', () => {
   it('reads training and validation points and skips broken lines', () => {
-    const c = parseMetricsLog('{"step":1,"loss":2.5,"token_accuracy":0.3}\nnot json\n{"step":2,"eval_loss":2.1,"eval_token_accuracy":0.4}\r\n{"loss":1}\n\n');
+    const c = parseMetricsLog(
+      '{"step":1,"loss":2.5,"token_accuracy":0.3}\nnot json\n{"step":2,"eval_loss":2.1,"eval_token_accuracy":0.4}\r\n{"loss":1}\n\n',
+    );
     expect(c.loss).toEqual([[1, 2.5]]);
     expect(c.evalLoss).toEqual([[2, 2.1]]);
     expect(c.tokenAccuracy).toEqual([[1, 0.3]]);
@@ -69,7 +93,12 @@ describe('renderReport', () => {
   it('builds a self-contained page whose charts are well-formed SVG', async () => {
     const { result, metricsLog } = await demoEvaluation();
     const sections = evalSections(result, { curves: parseMetricsLog(metricsLog) });
-    const html = renderReport({ title: 'Run <demo>', subtitle: 'a test', facts: [['model', 'tiny']], sections: [{ title: 'Summary', html: '<p>ok</p>' }, ...sections] });
+    const html = renderReport({
+      title: 'Run <demo>',
+      subtitle: 'a test',
+      facts: [['model', 'tiny']],
+      sections: [{ title: 'Summary', html: '<p>ok</p>' }, ...sections],
+    });
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<title>Run &lt;demo&gt;</title>');
     expect(externalReferences(html)).toEqual([]);
@@ -80,12 +109,19 @@ describe('renderReport', () => {
     for (const svg of svgs) expect(xmlProblems(svg)).toEqual([]);
     expect(html).toContain('aria-label="Confusion matrix"');
     expect(html).toContain('aria-label="Training and validation loss"');
-    for (const id of ['summary', 'evaluation', 'training', 'errors', 'samples']) expect(html).toContain(`<section class="card" id="${id}">`);
+    for (const id of ['summary', 'evaluation', 'training', 'errors', 'samples'])
+      expect(html).toContain(`<section class="card" id="${id}">`);
     expect(html).toContain('href="#errors"');
   });
 
   it('gives sections unique anchors and escapes their titles', () => {
-    const html = renderReport({ title: 't', sections: [{ title: 'A & B', html: '' }, { title: 'A & B', html: '' }] });
+    const html = renderReport({
+      title: 't',
+      sections: [
+        { title: 'A & B', html: '' },
+        { title: 'A & B', html: '' },
+      ],
+    });
     expect(html).toContain('id="a-b"');
     expect(html).toContain('id="a-b-2"');
     expect(html).toContain(`<h2>${esc('A & B')}</h2>`);

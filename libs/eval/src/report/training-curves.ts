@@ -22,7 +22,13 @@ function isNum(v: unknown): v is number {
 
 /** Reads the curves out of metrics.jsonl text. */
 export function parseMetricsLog(text: string): TrainingCurves {
-  const curves: TrainingCurves = { loss: [], evalLoss: [], tokenAccuracy: [], evalTokenAccuracy: [], skipped: 0 };
+  const curves: TrainingCurves = {
+    loss: [],
+    evalLoss: [],
+    tokenAccuracy: [],
+    evalTokenAccuracy: [],
+    skipped: 0,
+  };
   for (const line of text.split(/\r?\n/)) {
     if (!line.trim()) continue;
     let v: unknown;
@@ -32,7 +38,12 @@ export function parseMetricsLog(text: string): TrainingCurves {
       curves.skipped++;
       continue;
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || !isNum((v as Record<string, unknown>)['step'])) {
+    if (
+      typeof v !== 'object' ||
+      v === null ||
+      Array.isArray(v) ||
+      !isNum((v as Record<string, unknown>)['step'])
+    ) {
       curves.skipped++;
       continue;
     }
@@ -46,7 +57,13 @@ export function parseMetricsLog(text: string): TrainingCurves {
   return curves;
 }
 
-function curveFigure(title: string, yLabel: string, caption: string, train: Point[], validation: Point[]): string {
+function curveFigure(
+  title: string,
+  yLabel: string,
+  caption: string,
+  train: Point[],
+  validation: Point[],
+): string {
   const series = [
     { name: 'training', points: train },
     { name: 'validation', points: validation },
@@ -56,7 +73,8 @@ function curveFigure(title: string, yLabel: string, caption: string, train: Poin
 
 /** Loss and token-accuracy charts, training beside validation; a note when the log has no point. */
 export function trainingCurvesHtml(curves: TrainingCurves): string {
-  if (curves.loss.length === 0 && curves.evalLoss.length === 0) return note('The training log has no loss to plot.');
+  if (curves.loss.length === 0 && curves.evalLoss.length === 0)
+    return note('The training log has no loss to plot.');
   const charts = [
     curveFigure(
       'Training and validation loss',
@@ -68,9 +86,17 @@ export function trainingCurvesHtml(curves: TrainingCurves): string {
   ];
   if (curves.tokenAccuracy.length > 0 || curves.evalTokenAccuracy.length > 0) {
     charts.push(
-      curveFigure('Next-token accuracy', 'token accuracy', 'Share of completion tokens predicted exactly (argmax).', curves.tokenAccuracy, curves.evalTokenAccuracy),
+      curveFigure(
+        'Next-token accuracy',
+        'token accuracy',
+        'Share of completion tokens predicted exactly (argmax).',
+        curves.tokenAccuracy,
+        curves.evalTokenAccuracy,
+      ),
     );
   }
-  const skipped = curves.skipped ? note(`${curves.skipped} line(s) of the training log could not be read and were left out.`) : '';
+  const skipped = curves.skipped
+    ? note(`${curves.skipped} line(s) of the training log could not be read and were left out.`)
+    : '';
   return grid(charts) + skipped;
 }

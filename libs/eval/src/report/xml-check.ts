@@ -5,7 +5,8 @@
 export function xmlProblems(xml: string): string[] {
   const problems: string[] = [];
   const stack: string[] = [];
-  const token = /<!--[\s\S]*?-->|<(\/?)([A-Za-z][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>|<|&(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)/g;
+  const token =
+    /<!--[\s\S]*?-->|<(\/?)([A-Za-z][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>|<|&(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)/g;
   let m: RegExpExecArray | null;
   while ((m = token.exec(xml)) !== null) {
     const [all, close, name, , selfClose] = m;
@@ -41,7 +42,10 @@ export function externalReferences(html: string): string[] {
     [/<script\b/gi, 'a <script> element'],
     [/<link\b/gi, 'a <link> element'],
     [/<(?:iframe|object|embed)\b/gi, 'an embedded document'],
-    [/\b(?:src|href|xlink:href|action|poster)\s*=\s*["']?\s*(?:https?:|\/\/|file:)/gi, 'an attribute pointing outside the page'],
+    [
+      /\b(?:src|href|xlink:href|action|poster)\s*=\s*["']?\s*(?:https?:|\/\/|file:)/gi,
+      'an attribute pointing outside the page',
+    ],
     [/url\(\s*["']?\s*(?:https?:|\/\/|file:)/gi, 'a CSS url() outside the page'],
     [/@import\b/gi, 'a CSS @import'],
   ];

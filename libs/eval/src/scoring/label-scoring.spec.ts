@@ -26,7 +26,10 @@ describe('predictLabel', () => {
   });
 
   it('sums the token log-probabilities the model supplies for each candidate', async () => {
-    const table: Record<string, number[]> = { ' good': [Math.log(0.6)], ' not good': [Math.log(0.3), Math.log(0.5)] };
+    const table: Record<string, number[]> = {
+      ' good': [Math.log(0.6)],
+      ' not good': [Math.log(0.3), Math.log(0.5)],
+    };
     const model = fakeModel({ name: 'fake', logProbs: (_p, c) => table[c] });
     const ll = await scoreCompletions(model.scorer, 'Review: fine.', [' good', ' not good']);
     expect(ll[0]).toBeCloseTo(Math.log(0.6), 12);

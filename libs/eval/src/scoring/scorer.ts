@@ -52,7 +52,11 @@ export function logLikelihood(scores: TokenScores): number {
 }
 
 /** Log-likelihood of each candidate completion after one prompt (one score call). */
-export async function scoreCompletions(scorer: Scorer, prompt: string, candidates: readonly string[]): Promise<number[]> {
+export async function scoreCompletions(
+  scorer: Scorer,
+  prompt: string,
+  candidates: readonly string[],
+): Promise<number[]> {
   const scores = await scorer.score(candidates.map((completion) => ({ prompt, completion })));
   return scores.map(logLikelihood);
 }

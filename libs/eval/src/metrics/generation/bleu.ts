@@ -23,8 +23,15 @@ export interface Bleu {
 /** sacreBLEU's `13a` tokenizer (mteval-v13a.pl). */
 export function tokenize13a(line: string): string[] {
   let s = line.trimEnd();
-  s = s.replace(/<skipped>/g, '').replace(/-\n/g, '').replace(/\n/g, ' ');
-  s = s.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  s = s
+    .replace(/<skipped>/g, '')
+    .replace(/-\n/g, '')
+    .replace(/\n/g, ' ');
+  s = s
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
   s = ` ${s} `;
   s = s.replace(/([{-~[-` -&(-+:-@/])/g, ' $1 ');
   s = s.replace(/([^0-9])([.,])/g, '$1 $2 ');

@@ -44,13 +44,54 @@ describe('ROUGE-L', () => {
 describe('corpus BLEU', () => {
   it('tokenises as sacreBLEU 13a', () => {
     // expected tokens from sacreBLEU's own regular expressions
-    expect(tokenize13a("Hello, world! It's 3.5-4 e.g. (ok)")).toEqual(
-      ['Hello', ',', 'world', '!', "It's", '3.5', '-', '4', 'e', '.', 'g', '.', '(', 'ok', ')'],
-    );
-    expect(tokenize13a('Price: $1,000.50; a&amp;b "q" x-y 12-3 end.')).toEqual(
-      ['Price', ':', '$', '1,000.50', ';', 'a', '&', 'b', '"', 'q', '"', 'x-y', '12', '-', '3', 'end', '.'],
-    );
-    expect(tokenize13a('Tabs\tand\nnew-\nlines <skipped> [x]{y}~')).toEqual(['Tabs', 'and', 'newlines', '[', 'x', ']', '{', 'y', '}', '~']);
+    expect(tokenize13a("Hello, world! It's 3.5-4 e.g. (ok)")).toEqual([
+      'Hello',
+      ',',
+      'world',
+      '!',
+      "It's",
+      '3.5',
+      '-',
+      '4',
+      'e',
+      '.',
+      'g',
+      '.',
+      '(',
+      'ok',
+      ')',
+    ]);
+    expect(tokenize13a('Price: $1,000.50; a&amp;b "q" x-y 12-3 end.')).toEqual([
+      'Price',
+      ':',
+      '$',
+      '1,000.50',
+      ';',
+      'a',
+      '&',
+      'b',
+      '"',
+      'q',
+      '"',
+      'x-y',
+      '12',
+      '-',
+      '3',
+      'end',
+      '.',
+    ]);
+    expect(tokenize13a('Tabs\tand\nnew-\nlines <skipped> [x]{y}~')).toEqual([
+      'Tabs',
+      'and',
+      'newlines',
+      '[',
+      'x',
+      ']',
+      '{',
+      'y',
+      '}',
+      '~',
+    ]);
   });
 
   it('is 100 for identical text', () => {

@@ -20,7 +20,11 @@ function shade(t: number, diagonal: boolean): string {
 }
 
 /** The heat map of `matrix[g][p]` over `labels`. */
-export function confusionHeatmap(labels: readonly string[], matrix: readonly number[][], options: HeatmapOptions = {}): string {
+export function confusionHeatmap(
+  labels: readonly string[],
+  matrix: readonly number[][],
+  options: HeatmapOptions = {},
+): string {
   const k = labels.length;
   const cell = Math.max(28, Math.min(options.cell ?? 64, Math.floor(480 / Math.max(1, k))));
   const names = labels.map((l) => clip(l.trim() || JSON.stringify(l), 16));
@@ -50,17 +54,25 @@ export function confusionHeatmap(labels: readonly string[], matrix: readonly num
         `<text x="${r(cx)}" y="${r(y + cell / 2 - (cell >= 44 ? 3 : -2))}" text-anchor="middle" font-size="${fontSize + 1}" font-weight="600" fill="${ink}">${count}</text>`,
       );
       if (cell >= 44 && support > 0) {
-        parts.push(`<text x="${r(cx)}" y="${r(y + cell / 2 + 12)}" text-anchor="middle" font-size="${fontSize - 2}" fill="${ink}">${(share * 100).toFixed(0)}%</text>`);
+        parts.push(
+          `<text x="${r(cx)}" y="${r(y + cell / 2 + 12)}" text-anchor="middle" font-size="${fontSize - 2}" fill="${ink}">${(share * 100).toFixed(0)}%</text>`,
+        );
       }
     });
-    parts.push(`<text x="${r(left - 8)}" y="${r(top + g * cell + cell / 2 + 3)}" text-anchor="end" font-size="12" fill="#1f2933">${esc(names[g])}</text>`);
+    parts.push(
+      `<text x="${r(left - 8)}" y="${r(top + g * cell + cell / 2 + 3)}" text-anchor="end" font-size="12" fill="#1f2933">${esc(names[g])}</text>`,
+    );
   });
   names.forEach((n, p) => {
     const x = left + p * cell + cell / 2 - 1;
     const y = top + k * cell + 8;
-    parts.push(`<text transform="translate(${r(x)},${r(y)}) rotate(-40)" text-anchor="end" font-size="12" fill="#1f2933">${esc(n)}</text>`);
+    parts.push(
+      `<text transform="translate(${r(x)},${r(y)}) rotate(-40)" text-anchor="end" font-size="12" fill="#1f2933">${esc(n)}</text>`,
+    );
   });
-  parts.push(`<text x="${r(left + (k * cell) / 2)}" y="20" text-anchor="middle" font-size="12" font-weight="600" fill="#52606d">${esc(options.columnTitle ?? 'predicted')}</text>`);
+  parts.push(
+    `<text x="${r(left + (k * cell) / 2)}" y="20" text-anchor="middle" font-size="12" font-weight="600" fill="#52606d">${esc(options.columnTitle ?? 'predicted')}</text>`,
+  );
   parts.push(
     `<text transform="translate(14,${r(top + (k * cell) / 2)}) rotate(-90)" text-anchor="middle" font-size="12" font-weight="600" fill="#52606d">${esc(options.rowTitle ?? 'reference')}</text>`,
   );

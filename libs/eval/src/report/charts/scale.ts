@@ -14,7 +14,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   else if (err >= 3.5) step *= 5;
   else if (err >= 1.5) step *= 2;
   const ticks: number[] = [];
-  for (let v = Math.floor(min / step) * step; v <= max + step * 0.5; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = Math.floor(min / step) * step; v <= max + step * 0.5; v += step)
+    ticks.push(Number(v.toPrecision(12)));
   // cover max
   if (ticks[ticks.length - 1] < max) ticks.push(Number((ticks[ticks.length - 1] + step).toPrecision(12)));
   return ticks;
@@ -36,4 +37,13 @@ export function tickLabel(v: number): string {
 }
 
 /** Series colours (colour-blind-safe Okabe–Ito order, darkened for contrast on white). */
-export const PALETTE = ['#0b6bcb', '#d55e00', '#009e73', '#cc79a7', '#8a6d00', '#56b4e9', '#6b5bd2', '#444444'];
+export const PALETTE = [
+  '#0b6bcb',
+  '#d55e00',
+  '#009e73',
+  '#cc79a7',
+  '#8a6d00',
+  '#56b4e9',
+  '#6b5bd2',
+  '#444444',
+];
