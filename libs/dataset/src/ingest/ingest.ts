@@ -97,7 +97,11 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
   const template = options.template ?? DEFAULT_TEMPLATE;
-  fs.mkdirSync(options.out, { recursive: true });
+  try {
+    fs.mkdirSync(options.out, { recursive: true });
+  } catch (e) {
+    throw new UserError(`cannot create output folder ${options.out}: ${(e as Error).message}`);
+  }
 
   // ---- pass 1: read, validate, deduplicate, spool -------------------------------------------
   const rejected = new LineSink(path.join(options.out, 'rejected.jsonl'));

@@ -8,7 +8,7 @@ import { normalizeText } from '../dedup/hash';
 export const MAX_AUTO_LABELS = 32;
 
 class PositionList {
-  data = new Float64Array(1024);
+  data = new Float64Array(16);
   length = 0;
   push(u: number): void {
     if (this.length === this.data.length) {
