@@ -44,10 +44,11 @@ async function scoreAll(
   model: EvalModel,
   requests: ScoreRequest[],
   options: ModelRunOptions,
+  batchSize = options.scoreBatchSize,
 ): Promise<TokenScores[]> {
   const out: TokenScores[] = [];
-  for (let i = 0; i < requests.length; i += options.scoreBatchSize) {
-    const batch = requests.slice(i, i + options.scoreBatchSize);
+  for (let i = 0; i < requests.length; i += batchSize) {
+    const batch = requests.slice(i, i + batchSize);
     const scores = await model.scorer.score(batch);
     if (scores.length !== batch.length)
       throw new Error(`${model.name}: scorer returned ${scores.length} results for ${batch.length} requests`);
@@ -68,7 +69,9 @@ async function classify(
 ): Promise<ModelRun> {
   const { labels } = options;
   const requests = examples.flatMap((e) => labels.map((completion) => ({ prompt: e.prompt, completion })));
-  const all = await scoreAll(model, requests, options);
+  // whole examples per call, so a scorer can share work between one prompt's candidates
+  const perCall = Math.max(1, Math.round(options.scoreBatchSize / labels.length)) * labels.length;
+  const all = await scoreAll(model, requests, options, perCall);
   const predictions: LabelPrediction[] = [];
   const scores: TokenScores[] = [];
   examples.forEach((e, i) => {

@@ -59,7 +59,7 @@ export function registerEvaluate(program: Command): void {
       200,
     )
     .option('--bootstrap <N>', 'bootstrap resamples for the baseline comparisons', positiveInt, 1000)
-    .option('--batch-size <N>', 'texts per forward pass', positiveInt, 8)
+    .option('--batch-size <N>', 'completions scored per forward pass', positiveInt, 8)
     .option('--metrics <FILE>', 'training log for the loss curves (default: metrics.jsonl beside the model)')
     .option('--limit <N>', 'evaluate only the first N test records', positiveInt)
     .action(async (flags: EvaluateFlags) => {

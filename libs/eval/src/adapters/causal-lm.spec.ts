@@ -47,6 +47,19 @@ describe('causalLmScorer', () => {
     expect(predictLabel(ll, labels).index).toBe(direct[0] >= direct[1] ? 0 : 1);
   });
 
+  it('scores single-token candidates after one prompt from one shared row', async () => {
+    const rows: number[] = [];
+    const spy = {
+      config: model.config,
+      logits: (b: Parameters<typeof model.logits>[0]) => (rows.push(b.batchSize), model.logits(b)),
+      generate: () => [],
+    };
+    const labels = [' negative', ' positive'];
+    const shared = await causalLmScorer(spy, tokenizer).score(labels.map((completion) => ({ prompt, completion })));
+    expect(rows).toEqual([1]);
+    labels.forEach((l, i) => expect(shared[i].logProbs[0]).toBeCloseTo(modelLogProbs(prompt, l)[0], 4));
+  });
+
   it('counts argmax hits as the model’s loss terms do', async () => {
     const [s] = await scorer.score([{ prompt, completion: ' negative, surely' }]);
     const { ids, start } = splitTokens(tokenizer, prompt, ' negative, surely');

@@ -64,43 +64,70 @@ export function splitTokens(
   return { ids, start: start === -1 ? ids.length : start };
 }
 
-function scoreBatch(model: CausalLm, rows: { ids: number[]; start: number }[], pad: number): TokenScores[] {
+/** One row of a forward pass and the (position, token) pairs read from it, each for one request. */
+interface Row {
+  ids: number[];
+  reads: { at: number; token: number; request: number }[];
+}
+
+function forward(
+  model: CausalLm,
+  rows: readonly Row[],
+  pad: number,
+): { logProbs: ArrayLike<number>; argmax: ArrayLike<number> } {
   const B = rows.length;
-  const T = Math.max(2, ...rows.map((r) => r.ids.length));
+  const T = Math.max(1, ...rows.map((r) => r.ids.length));
+  const V = model.config.vocabSize;
   const inputIds = new Int32Array(B * T).fill(pad);
   const attentionMask = new Int32Array(B * T);
-  // flat index into (B·T, V) of each completion token's probability, read at the position before it
-  const gatherAt: number[] = [];
-  const positions: number[] = [];
+  const positions: number[] = []; // flat (B·T) index of each read
+  const gatherAt: number[] = []; // flat (B·T·V) index of each read's token log-probability
   rows.forEach((r, b) => {
     r.ids.forEach((id, t) => {
       inputIds[b * T + t] = id;
       attentionMask[b * T + t] = 1;
     });
-    for (let t = Math.max(1, r.start); t < r.ids.length; t++) {
-      positions.push(b * T + t - 1);
-      gatherAt.push((b * T + t - 1) * model.config.vocabSize + r.ids[t]);
+    for (const read of r.reads) {
+      positions.push(b * T + read.at);
+      gatherAt.push((b * T + read.at) * V + read.token);
     }
   });
-  const { logProbs, argmax } = tf.tidy(() => {
+  if (positions.length === 0) return { logProbs: [], argmax: [] };
+  return tf.tidy(() => {
     const logits = model.logits({ batchSize: B, seqLen: T, inputIds, attentionMask }); // (B, T, V)
-    const flat = tf.reshape(logits, [B * T, model.config.vocabSize]); // (N, V)
+    const flat = tf.reshape(logits, [B * T, V]); // (N, V)
     const lsm = tf.reshape(tf.logSoftmax(flat), [-1]); // (N·V)
-    const lp = positions.length ? tf.gather(lsm, tf.tensor1d(gatherAt, 'int32')) : tf.zeros([0]);
-    const am = positions.length
-      ? tf.gather(tf.argMax(flat, 1), tf.tensor1d(positions, 'int32'))
-      : tf.zeros([0], 'int32');
+    const lp = tf.gather(lsm, tf.tensor1d(gatherAt, 'int32'));
+    const am = tf.gather(tf.argMax(flat, 1), tf.tensor1d(positions, 'int32'));
     return { logProbs: lp.dataSync(), argmax: am.dataSync() };
   });
-  let k = 0;
-  return rows.map((r) => {
-    const out: TokenScores = { logProbs: [], correct: [], promptTokens: r.start };
-    for (let t = Math.max(1, r.start); t < r.ids.length; t++, k++) {
-      out.logProbs.push(logProbs[k]);
-      out.correct.push(argmax[k] === r.ids[t]);
+}
+
+/**
+ * Rows for the requests. Single-token completions after the same prompt (a label set such as
+ * " positive" / " negative") share one row of prompt tokens: every candidate's probability is read
+ * from the prompt's last position, one forward pass for the whole label set.
+ */
+function planRows(split: readonly { ids: number[]; start: number }[]): Row[] {
+  const rows: Row[] = [];
+  const shared = new Map<string, Row>();
+  split.forEach(({ ids, start }, request) => {
+    if (start >= 1 && ids.length === start + 1) {
+      const key = ids.slice(0, start).join(',');
+      let row = shared.get(key);
+      if (!row) {
+        row = { ids: ids.slice(0, start), reads: [] };
+        shared.set(key, row);
+        rows.push(row);
+      }
+      row.reads.push({ at: start - 1, token: ids[start], request });
+      return;
     }
-    return out;
+    const reads = [];
+    for (let t = Math.max(1, start); t < ids.length; t++) reads.push({ at: t - 1, token: ids[t], request });
+    rows.push({ ids, reads });
   });
+  return rows;
 }
 
 /** A Scorer over `model`: each completion's tokens scored in one forward pass per batch. */
@@ -113,14 +140,25 @@ export function causalLmScorer(
   const maxLength = model.config.maxPositionEmbeddings;
   return {
     score(requests: readonly ScoreRequest[]): Promise<TokenScores[]> {
-      const rows = requests.map(({ prompt, completion }) => {
+      const split = requests.map(({ prompt, completion }) => {
         const r = splitTokens(tokenizer, prompt, completion);
         if (options.appendEos && tokenizer.eosTokenId !== null) r.ids.push(tokenizer.eosTokenId);
         // keep the completion: drop the oldest prompt tokens when the text is longer than the model's window
         const over = r.ids.length - maxLength;
         return over > 0 ? { ids: r.ids.slice(over), start: Math.max(0, r.start - over) } : r;
       });
-      return Promise.resolve(scoreBatch(model, rows, pad));
+      const rows = planRows(split);
+      const { logProbs, argmax } = forward(model, rows, pad);
+      const out: TokenScores[] = split.map((r) => ({ logProbs: [], correct: [], promptTokens: r.start }));
+      let k = 0;
+      for (const row of rows) {
+        for (const read of row.reads) {
+          out[read.request].logProbs.push(logProbs[k]);
+          out[read.request].correct.push(argmax[k] === read.token);
+          k++;
+        }
+      }
+      return Promise.resolve(out);
     },
   };
 }
