@@ -11,3 +11,5 @@ export * from './csv';
 export * from './mitigation/reweigh';
 export * from './mitigation/augment';
 export * from './mitigation/output-filter';
+export * from './job/audit-job';
+export * from './report/audit-section';

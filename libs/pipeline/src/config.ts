@@ -21,7 +21,7 @@ export interface RunConfig {
   };
   tokenizer: string;
   model: { path?: string; preset?: string; seed: number };
-  template: { responseTemplate: string; promptPrefix: string };
+  template: { responseTemplate?: string };
   collator: { maxLength: number; padToMultipleOf: number; keepEosLearnable: boolean; appendEos: boolean };
   training: {
     learningRate: number;
@@ -46,7 +46,15 @@ export interface RunConfig {
     terms?: string;
     pairs?: string;
     mitigation: 'none' | 'reweight' | 'augment';
+    dimension?: string;
+    positiveLabel?: string;
     gate: Record<string, number>;
+    outputFilter: Array<{
+      pattern: string;
+      action: 'block' | 'rewrite';
+      replacement?: string;
+      reason?: string;
+    }>;
   };
 }
 

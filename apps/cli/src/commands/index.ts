@@ -1,15 +1,17 @@
 // The list of `ftune` commands, one module each.
 import type { Command } from 'commander';
+import { registerAudit } from './audit';
 import { registerBackend } from './backend';
 import { registerCollate } from './collate';
 import { registerDetokenize } from './detokenize';
 import { registerEvaluate } from './evaluate';
 import { registerIngest } from './ingest';
 import { registerGenerate } from './generate';
+import { registerRun } from './run';
 import { registerScore } from './score';
 import { registerTokenize } from './tokenize';
 import { registerTrain } from './train';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate, registerScore, registerGenerate];
+export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate, registerScore, registerGenerate, registerRun, registerAudit];

@@ -1,0 +1,202 @@
+// `ftune run CONFIG`: the whole pipeline in one process (ingest → tokenize → train → evaluate →
+// audit) from a YAML run config, into runs/<run-id>/ of the artifact folder. Stage-by-stage progress
+// on stderr (bars on a terminal, plain lines otherwise), a summary table and the run folder at the
+// end. Re-running with the same --run-id skips the stages that are complete.
+import type { Command } from 'commander';
+import { UserError } from '@ftune/common';
+import { describeChoice, initBackend } from '@ftune/compute';
+import {
+  loadRunConfig,
+  runPipeline,
+  type RunConfig,
+  type RunRecord,
+  type StageProgress,
+} from '@ftune/pipeline';
+import { positiveInt } from './tokenize';
+
+interface RunFlags {
+  runId?: string;
+  runsDir?: string;
+  mitigation?: RunConfig['audit']['mitigation'];
+  maxRecords?: number;
+  maxSteps?: number;
+  failOnGate?: boolean;
+}
+
+const STAGE_NAMES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Progress lines or bars on stderr, at most a few per second. */
+function progressView(tty: boolean): {
+  stage(name: string, status: string, seconds?: number): void;
+  progress(p: StageProgress): void;
+  log(stage: string, message: string): void;
+} {
+  let last = 0;
+  let lastPlain = 0;
+  let barShown = false;
+  const clear = (): void => {
+    if (tty && barShown) process.stderr.write('\r\x1b[K');
+    barShown = false;
+  };
+  const line = (text: string): void => {
+    clear();
+    process.stderr.write(`${text}\n`);
+  };
+  return {
+    stage(name, status, seconds) {
+      const n = STAGE_NAMES.indexOf(name) + 1;
+      if (status === 'started') line(`[${n}/5] ${name}…`);
+      else if (status === 'skipped') line(`[${n}/5] ${name}: already complete, skipped`);
+      else if (status === 'done') line(`[${n}/5] ${name}: done in ${seconds?.toFixed(1) ?? '?'} s`);
+      else line(`[${n}/5] ${name}: failed`);
+    },
+    progress(p) {
+      const now = Date.now();
+      const final = p.total !== undefined && p.done >= p.total;
+      const f = p.fields ?? {};
+      let text = `${p.stage}: ${p.done.toLocaleString('en-US')}${p.total !== undefined ? `/${p.total.toLocaleString('en-US')}` : ''} ${p.unit}`;
+      if (typeof f.tokens === 'number') text += ` · ${f.tokens.toLocaleString('en-US')} tokens`;
+      if (typeof f.loss === 'number') text += ` · loss ${f.loss.toFixed(4)}`;
+      if (typeof f.elapsedSeconds === 'number' && p.total !== undefined && p.done > 0) {
+        text += ` · ${clock(f.elapsedSeconds)} elapsed, ETA ${clock((f.elapsedSeconds / p.done) * (p.total - p.done))}`;
+      }
+      if (typeof f.phase === 'string' && p.stage !== 'ingest') text += ` · ${f.phase}`;
+      if (tty) {
+        if (!final && now - last < 150) return;
+        last = now;
+        const width = 24;
+        const frac = p.total ? Math.min(1, p.done / p.total) : 0;
+        const bar = p.total
+          ? `[${'#'.repeat(Math.round(frac * width))}${'.'.repeat(width - Math.round(frac * width))}] `
+          : '';
+        process.stderr.write(`\r\x1b[K${bar}${text}`);
+        barShown = true;
+      } else if (final || now - lastPlain >= 5000) {
+        lastPlain = now;
+        line(text);
+      }
+    },
+    log(stage, message) {
+      line(`  ${stage}: ${message}`);
+    },
+  };
+}
+
+function summaryTable(r: RunRecord): string {
+  const rows: Array<[string, string]> = [];
+  for (const s of r.stages)
+    rows.push([
+      s.stage,
+      s.status === 'skipped' ? 'skipped (complete)' : `${s.status} in ${s.seconds.toFixed(1)} s`,
+    ]);
+  const c = r.results.counts;
+  if (c)
+    rows.push([
+      'records',
+      `train ${c.train} · validation ${c.validation} · test ${c.test} · rejected ${c.rejected}`,
+    ]);
+  if (r.results.tokens !== undefined) rows.push(['train tokens', r.results.tokens.toLocaleString('en-US')]);
+  if (r.results.steps !== undefined)
+    rows.push(['training', `${r.results.steps} steps, final loss ${r.results.finalLoss?.toFixed(4) ?? '?'}`]);
+  const e = r.results.evaluation;
+  if (e?.accuracy !== undefined) {
+    const parts = [`${(e.accuracy * 100).toFixed(1)}%`];
+    if (e.majority_accuracy !== undefined)
+      parts.push(`majority baseline ${(e.majority_accuracy * 100).toFixed(1)}%`);
+    if (e.start_accuracy !== undefined)
+      parts.push(`before fine-tuning ${(e.start_accuracy * 100).toFixed(1)}%`);
+    rows.push(['test accuracy', parts.join(' · ')]);
+  } else if (e?.loss !== undefined) rows.push(['test loss', e.loss.toFixed(4)]);
+  if (r.results.audit)
+    rows.push([
+      'bias gate',
+      r.results.audit.passed ? 'passed' : `FAILED — ${r.results.audit.reasons.join('; ')}`,
+    ]);
+  rows.push(['status', `${r.status} in ${r.seconds.toFixed(1)} s`]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the whole pipeline (ingest, tokenize, train, evaluate, audit) from a YAML run config')
+    .argument('<config>', 'run config (YAML or JSON; schema: libs/pipeline/run-config.schema.json)')
+    .option(
+      '--run-id <ID>',
+      'run id (default: the config runId, else <name>-<timestamp>); an existing id resumes, skipping complete stages',
+    )
+    .option(
+      '--runs-dir <DIR>',
+      'artifact folder; the run goes to <DIR>/runs/<id>/ (default: the config runsDir)',
+    )
+    .option(
+      '--mitigation <none|reweight|augment>',
+      'bias mitigation applied to the training data (overrides audit.mitigation)',
+    )
+    .option(
+      '--max-records <N>',
+      'use only the first N records of the dataset (overrides dataset.maxRecords)',
+      positiveInt,
+    )
+    .option('--max-steps <N>', 'optimizer steps (overrides training.maxSteps)', positiveInt)
+    .option('--fail-on-gate', 'exit with status 3 when the bias-audit gate fails')
+    .action(async (file: string, flags: RunFlags) => {
+      const config = loadRunConfig(file);
+      if (flags.runsDir)
+        config.runsDir = flags.runsDir.startsWith('/') ? flags.runsDir : `${process.cwd()}/${flags.runsDir}`;
+      if (flags.mitigation) {
+        if (!['none', 'reweight', 'augment'].includes(flags.mitigation))
+          throw new UserError(`--mitigation: must be none, reweight or augment (got ${flags.mitigation})`);
+        config.audit.mitigation = flags.mitigation;
+      }
+      if (flags.maxRecords !== undefined) config.dataset.maxRecords = flags.maxRecords;
+      if (flags.maxSteps !== undefined) config.training.maxSteps = flags.maxSteps;
+
+      const choice = await initBackend();
+      process.stderr.write(`${describeChoice(choice)[0]}\n`);
+      const view = progressView(Boolean(process.stderr.isTTY));
+      const controller = new AbortController();
+      const stop = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\nstopping after the current step (again to quit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      let outcome;
+      try {
+        outcome = await runPipeline({
+          config,
+          runId: flags.runId,
+          backend: { ...choice.info },
+          hooks: {
+            onStage: (e) => view.stage(e.stage, e.status, e.seconds),
+            onProgress: (p) => view.progress(p),
+            log: (stage, message) => view.log(stage, message),
+            signal: controller.signal,
+          },
+        });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      const r = outcome.record;
+      process.stderr.write(`\n${summaryTable(r)}\n\n`);
+      process.stdout.write(`run folder: ${outcome.runDir}\n`);
+      if (outcome.reportPath) process.stdout.write(`report:     ${outcome.reportPath}\n`);
+      if (r.status === 'failed') {
+        const e = outcome.error;
+        if (e instanceof UserError)
+          throw new UserError(`${r.failure?.stage ?? 'run'}: ${e.message}`, e.exitCode);
+        throw e instanceof Error ? e : new Error(String(e));
+      }
+      if (flags.failOnGate && r.results.audit && !r.results.audit.passed)
+        throw new UserError('the bias-audit gate failed', 3);
+    });
+}
