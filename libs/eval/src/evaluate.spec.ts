@@ -150,3 +150,19 @@ describe('evaluate (open-ended data)', () => {
     });
   });
 });
+
+describe('evaluate (task detection)', () => {
+  it('counts the training completions when deciding whether completions are labels', async () => {
+    const few: EvalExample[] = [
+      { prompt: 'good', completion: POS },
+      { prompt: 'bad', completion: NEG },
+      { prompt: 'fine', completion: POS },
+    ];
+    expect((await evaluate({ examples: few, model: tuned }, { samples: 0 })).task).toBe('generation');
+    const e = await evaluate(
+      { examples: few, model: tuned },
+      { samples: 0, trainCompletions: [POS, NEG, POS, NEG] },
+    );
+    expect(e.task).toBe('classification');
+  });
+});

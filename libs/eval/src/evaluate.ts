@@ -52,7 +52,11 @@ export interface EvaluateInput {
 function resolveTask(examples: readonly EvalExample[], options: EvaluateOptions): Task {
   if (options.task && options.task !== 'auto') return options.task;
   if (options.labels) return 'classification';
-  return detectTask(examples);
+  // the training completions too: a small test split says little about how many labels there are
+  return detectTask([
+    ...examples,
+    ...(options.trainCompletions ?? []).map((completion) => ({ prompt: '', completion })),
+  ]);
 }
 
 function resolveLabels(examples: readonly EvalExample[], options: EvaluateOptions): string[] {
