@@ -73,6 +73,7 @@ function withSpecialTokens(
   json: TokenizerJson,
   settings: TokenizerSettings,
   files: TransformersTokenizerFiles,
+  lookup: VocabLookup,
 ): TokenizerJson {
   const added = [...json.added_tokens];
   const has = (content: string): boolean => added.some((t) => t.content === content);
@@ -88,8 +89,7 @@ function withSpecialTokens(
   for (const t of addedTokensDecoder(files.tokenizerConfig)) if (!has(t.content)) added.push(t);
   for (const content of [settings.bosToken, settings.eosToken, settings.unkToken, settings.padToken]) {
     if (content === null || has(content)) continue;
-    const known = json.model.vocab[content];
-    const id = typeof known === 'number' && Object.hasOwn(json.model.vocab, content) ? known : freshId();
+    const id = lookup(content) ?? freshId();
     added.push({
       id,
       content,
@@ -100,7 +100,24 @@ function withSpecialTokens(
       special: true,
     });
   }
-  return { ...json, added_tokens: added };
+  // a copy that keeps property getters (a lazily read model stays lazy)
+  return Object.defineProperties(
+    {},
+    {
+      ...Object.getOwnPropertyDescriptors(json),
+      added_tokens: { value: added, enumerable: true, writable: true },
+    },
+  ) as TokenizerJson;
+}
+
+/** Id of a token in the model's vocabulary. */
+export type VocabLookup = (token: string) => number | undefined;
+
+function vocabLookup(json: TokenizerJson): VocabLookup {
+  return (token) => {
+    const vocab = json.model.vocab;
+    return Object.hasOwn(vocab, token) && typeof vocab[token] === 'number' ? vocab[token] : undefined;
+  };
 }
 
 /** tokenizer.json equivalent of a GPT-2 vocab.json + merges.txt, as transformers' GPT2Converter builds it. */
@@ -151,9 +168,10 @@ export function configFromFiles(
   json: TokenizerJson,
   files: TransformersTokenizerFiles,
   defaultMaxLength = VERY_LARGE_LENGTH,
+  lookup: VocabLookup = vocabLookup(json),
 ): TokenizerConfig {
   const settings = settingsFromFiles(files, defaultMaxLength);
-  return { tokenizer: withSpecialTokens(json, settings, files), settings };
+  return { tokenizer: withSpecialTokens(json, settings, files, lookup), settings };
 }
 
 /** Rebuilds a tokenizer from its data form (e.g. one carried in an event). */

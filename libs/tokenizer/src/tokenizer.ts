@@ -78,8 +78,7 @@ export class HfTokenizer implements Tokenizer {
     this.postProcessor = json.post_processor ? postProcessorFromConfig(json.post_processor) : null;
     this.decoder = json.decoder ? decoderFromConfig(json.decoder) : null;
 
-    this.vocabSize =
-      this.model.size + json.added_tokens.filter((t) => this.model.idToToken[t.id] === undefined).length;
+    this.vocabSize = this.model.size + json.added_tokens.filter((t) => !this.model.hasId(t.id)).length;
     const idOf = (token: string | null): number | null =>
       token === null ? null : (this.tokenToId(token) ?? null);
     this.eosTokenId = idOf(settings.eosToken);
@@ -87,12 +86,10 @@ export class HfTokenizer implements Tokenizer {
     this.padTokenId = idOf(settings.padToken);
     this.modelMaxLength = settings.modelMaxLength;
 
-    for (let b = 0; b < 256; b++) this.byteIds[b] = this.model.id(BYTE_TO_CHAR[b]) ?? this.model.unkId ?? -1;
-    this.tokenBytes = Int32Array.from(this.model.idToToken, (t) => (t === undefined ? 0 : t.length));
-    for (let c = 0; c < 128; c++) {
-      const word = BYTE_TO_CHAR[c];
-      this.asciiIds[c] = this.byteIds[c] >= 0 ? this.model.tokenize(word) : null;
-    }
+    const { byteIds, tokenLengths } = this.model.compiled;
+    for (let b = 0; b < 256; b++) this.byteIds[b] = byteIds[b] >= 0 ? byteIds[b] : (this.model.unkId ?? -1);
+    this.tokenBytes = tokenLengths;
+    for (let c = 0; c < 128; c++) this.asciiIds[c] = this.byteIds[c] >= 0 ? [this.byteIds[c]] : null;
   }
 
   get settings(): TokenizerSettings {
@@ -255,7 +252,7 @@ export class HfTokenizer implements Tokenizer {
     const [bytes, n] = toUtf8(work, s, e, this.utf8);
     this.utf8 = bytes;
     let ids: number[];
-    const whole = this.model.config.ignore_merges ? this.model.id(byteString(bytes, n)) : undefined;
+    const whole = this.model.compiled.ignoreMerges ? this.model.id(byteString(bytes, n)) : undefined;
     if (whole !== undefined) {
       ids = [whole];
     } else {
