@@ -246,6 +246,12 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
       : options.resume && outDir
         ? (listCheckpoints(outDir).pop()?.dir ?? null)
         : null;
+  if (options.resume === true && !resumeDir) {
+    onEvent({
+      type: 'warning',
+      message: `no checkpoint in ${outDir ?? '(no output folder)'}: starting from step 0`,
+    });
+  }
   if (resumeDir) {
     if (!fs.existsSync(path.join(resumeDir, TRAINER_STATE_FILE))) {
       throw new UserError(`${resumeDir} is not a complete checkpoint (no ${TRAINER_STATE_FILE})`);
@@ -615,6 +621,14 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
       fs.writeFileSync(path.join(outDir, 'training_summary.json'), `${JSON.stringify(result, null, 2)}\n`);
     onEvent({ type: 'end', result });
     return result;
+  } catch (e) {
+    if (e instanceof TrainingHaltedError || !isOutOfMemory(e)) throw e;
+    throw new TrainingHaltedError(
+      'out_of_memory',
+      globalStep + 1,
+      `out of memory at step ${globalStep + 1}: use a smaller --batch-size with a larger ` +
+        `--gradient-accumulation-steps, or a smaller --max-length`,
+    );
   } finally {
     for (const p of pending) [p.loss, p.correct, p.tokens, p.gradNorm].forEach((t) => t.dispose());
     optimizer.dispose();
