@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from './io';
+import { setExplicitTransposes } from './ops/matmul';
 import type { GPTNeoBatch } from './model';
 import { SafetensorsReader } from './safetensors';
 
@@ -74,6 +75,26 @@ describe('GPT-Neo against transformers (golden fixtures)', () => {
       });
     });
   }
+
+  it('gives the same loss and gradients with explicit transposes (the path taken on wasm)', () => {
+    const batch = batchOf('left');
+    const vars = GRADS.map((n) => model.param(n));
+    const run = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const t = model.lossTerms(batch);
+          return tf.div(t.lossSum, t.tokens) as tf.Scalar;
+        }, vars);
+        return [value.dataSync()[0], ...GRADS.flatMap((n) => Array.from(grads[n].dataSync()))];
+      });
+    const flags = run();
+    setExplicitTransposes(true);
+    try {
+      expect(relativeError(run(), flags)).toBeLessThan(1e-6);
+    } finally {
+      setExplicitTransposes(undefined);
+    }
+  });
 
   it('derives position ids from the mask for a left-padded batch (same logits as explicit positions)', () => {
     const batch = batchOf('left');

@@ -17,16 +17,6 @@ export const TOKENIZER_FILES = [
 
 const IGNORED = [/^transformer\.h\.\d+\.attn\.attention\.(bias|masked_bias)$/, /^transformer\.h\.\d+\.attn\.masked_bias$/];
 
-/** Swaps a row-major [rows, cols] matrix to [cols, rows]. */
-export function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = values[base + c];
-  }
-  return out;
-}
-
 /** Reads and checks config.json of a model folder. */
 export function readHfConfig(dir: string) {
   const file = path.join(dir, 'config.json');
@@ -75,8 +65,9 @@ export function loadModel(dir: string): GPTNeoModel {
       }
       const values = weights.readFloat32(name);
       if (spec.kind !== 'linear') return tf.tensor(values, spec.hfShape);
-      const [out, inp] = spec.hfShape;
-      return tf.tensor(transpose2d(values, out, inp), [inp, out]); // [out, in] → [in, out]
+      // Transposed by a kernel, [out, in] → [in, out]: on the native backend this also moves the values out of
+      // JS memory now, so the file's copy can be collected while loading rather than after the first step.
+      return tf.tidy(() => tf.transpose(tf.tensor(values, spec.hfShape)));
     });
     sourceDirs.set(model, dir);
     return model;
@@ -107,8 +98,12 @@ export function saveModel(model: GPTNeoModel, dir: string, options: SaveOptions 
     shape: spec.hfShape,
     dtype: 'F32',
     data: () => {
-      const values = model.param(spec.name).dataSync() as Float32Array;
-      return spec.kind === 'linear' ? transpose2d(values, spec.hfShape[1], spec.hfShape[0]) : values; // [in, out] → [out, in]
+      const variable = model.param(spec.name);
+      if (spec.kind !== 'linear') return variable.dataSync() as Float32Array;
+      const transposed = tf.transpose(variable); // [in, out] → [out, in]
+      const values = transposed.dataSync() as Float32Array;
+      transposed.dispose();
+      return values;
     },
   }));
   written.push(...writeWeights(dir, tensors, options.maxShardBytes));

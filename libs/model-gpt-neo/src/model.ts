@@ -12,7 +12,7 @@ import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, validateConfig } from './config';
 import { crossEntropy } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
-import { linear, matmul, swapLastAxes } from './ops/matmul';
+import { linear, matmul } from './ops/matmul';
 import { Rng, streamSeed } from './random';
 import { type GenerateOptions, pickNextToken } from './sampling';
 
@@ -234,7 +234,7 @@ export class GPTNeoModel {
     }
     // Unscaled scores in float32, then the structural + padding mask (GPT-Neo does not divide by sqrt(D)).
     const bias = this.config.attentionLayers[i] === 'local' ? L.biasLocal : L.biasGlobal;
-    const scores = tf.add(matmul(q, swapLastAxes(k)), bias); // (B, H, T, S)
+    const scores = tf.add(matmul(q, k, false, true), bias); // (B, H, T, D) · (B, H, S, D)ᵀ → (B, H, T, S)
     const probs = this.dropout(tf.softmax(scores), this.config.attentionDropout, training); // (B, H, T, S)
     const context = tf.transpose(matmul(probs, v), [0, 2, 1, 3]); // (B, H, T, D) → (B, T, H, D)
     const merged = tf.reshape(context, [B * T, this.config.hiddenSize]); // (N, C)
@@ -264,7 +264,7 @@ export class GPTNeoModel {
 
   /** Tied head: logits = h · wteᵀ, (N, C) → (N, V). */
   private head(h: tf.Tensor): tf.Tensor {
-    return matmul(h, tf.transpose(this.param('transformer.wte.weight')));
+    return matmul(h, this.param('transformer.wte.weight'), false, true);
   }
 
   /** Validates ids and positions and builds the masks for a batch (past = cached keys, generation only). */

@@ -1,34 +1,53 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { maxRelativeDiff, numericGradient } from './grad-check';
-import { linear, matmul } from './matmul';
+import { explicitTransposes, linear, matmul, setExplicitTransposes } from './matmul';
 
-describe('matmul (explicit transposes)', () => {
-  for (const [label, aShape, bShape] of [
-    ['rank 2', [3, 4], [4, 5]],
-    ['rank 4 (attention)', [2, 2, 3, 4], [2, 2, 4, 3]],
-  ] as const) {
-    describe(label, () => {
-      const a = tf.randomNormal([...aShape], 0, 1, 'float32', 3);
-      const b = tf.randomNormal([...bShape], 0, 1, 'float32', 4);
-      const outShape = [...aShape.slice(0, -1), bShape[bShape.length - 1]];
-      const w = tf.randomNormal(outShape, 0, 1, 'float32', 5);
+const FLAGS = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
 
-      it('equals tf.matMul', () => {
-        expect(maxRelativeDiff(matmul(a, b).dataSync(), tf.matMul(a, b).dataSync())).toBeLessThan(1e-6);
-      });
+function operand(shape: number[], transposed: boolean, seed: number): tf.Tensor {
+  const s = [...shape];
+  if (transposed) [s[s.length - 2], s[s.length - 1]] = [s[s.length - 1], s[s.length - 2]];
+  return tf.randomNormal(s, 0, 1, 'float32', seed);
+}
 
-      it('has the gradients of tf.matMul and of finite differences', () => {
-        const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matmul(x, y), w)) as tf.Scalar)([a, b]);
-        const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y), w)) as tf.Scalar)([a, b]);
-        expect(maxRelativeDiff(ours[0].dataSync(), theirs[0].dataSync())).toBeLessThan(1e-6);
-        expect(maxRelativeDiff(ours[1].dataSync(), theirs[1].dataSync())).toBeLessThan(1e-6);
-        const numeric = numericGradient((x) => tf.sum(tf.mul(matmul(x, b), w)) as tf.Scalar, a);
-        expect(maxRelativeDiff(ours[0].dataSync(), numeric)).toBeLessThan(1e-3);
-      });
-    });
+describe('matmul', () => {
+  afterAll(() => setExplicitTransposes(undefined));
+
+  it('uses explicit transposes only on wasm by default', () => {
+    expect(explicitTransposes()).toBe(false); // cpu backend here
+  });
+
+  for (const explicit of [true, false]) {
+    for (const [label, aShape, bShape] of [
+      ['rank 2', [3, 4], [4, 5]],
+      ['rank 4 (attention)', [2, 2, 3, 4], [2, 2, 4, 3]],
+    ] as const) {
+      for (const [ta, tb] of FLAGS) {
+        it(`${explicit ? 'explicit' : 'flags'}, ${label}, transposeA=${ta} transposeB=${tb}: value and gradients equal tf.matMul's`, () => {
+          setExplicitTransposes(explicit);
+          const a = operand([...aShape], ta, 3);
+          const b = operand([...bShape], tb, 4);
+          const w = tf.randomNormal([...aShape.slice(0, -1), bShape[bShape.length - 1]], 0, 1, 'float32', 5);
+          const ours = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matmul(x, y, ta, tb), w)) as tf.Scalar;
+          const theirs = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, ta, tb), w)) as tf.Scalar;
+          expect(maxRelativeDiff(matmul(a, b, ta, tb).dataSync(), tf.matMul(a, b, ta, tb).dataSync())).toBeLessThan(1e-6);
+          const g = tf.grads(ours)([a, b]);
+          const h = tf.grads(theirs)([a, b]);
+          expect(maxRelativeDiff(g[0].dataSync(), h[0].dataSync())).toBeLessThan(1e-6);
+          expect(maxRelativeDiff(g[1].dataSync(), h[1].dataSync())).toBeLessThan(1e-6);
+          const numeric = numericGradient((x) => ours(a, x), b);
+          expect(maxRelativeDiff(g[1].dataSync(), numeric)).toBeLessThan(1e-3);
+        });
+      }
+    }
   }
 
   it('linear adds the bias: (N, I) @ (I, O) + (O)', () => {
