@@ -161,6 +161,14 @@ describe('train: hyperparameters', () => {
     expect(capped.steps[10].epoch).toBeCloseTo(11 / 8, 10);
   });
 
+  it('the seed fixes the data order: same seed, same weights; another seed, other weights', async () => {
+    const weightsFor = async (seed: number): Promise<Map<string, Float32Array>> =>
+      ((await run({ seed, maxSteps: 4 })).model as TinyLM).snapshot();
+    const a = await weightsFor(1);
+    expect(maxAbsDiff(await weightsFor(1), a)).toBe(0);
+    expect(maxAbsDiff(await weightsFor(2), a)).toBeGreaterThan(1e-4);
+  });
+
   it('logs the scheduled rate of each update (linear with warmup)', async () => {
     const { steps } = await run({ learningRate: 1e-2, maxSteps: 6, warmupSteps: 2 });
     const expected = [0, 0.5, 1, 0.75, 0.5, 0.25].map((x) => x * 1e-2);
