@@ -145,11 +145,12 @@ function summary(m: Manifest, out: string, seconds: number): string {
   }
   if (m.tokens !== null) {
     const t = m.tokens;
-    const how = t.exact
-      ? ''
-      : `, median/p95 over a ${((100 * t.counted) / Math.max(1, t.records)).toFixed(0)} % sample`;
+    const how = t.exact ? '' : `, from a ${((100 * t.counted) / Math.max(1, t.records)).toFixed(1)} % sample`;
+    const over = t.exact
+      ? n(t.overMaxLength)
+      : `~${n(t.overMaxLength)} (at most ${n(t.overMaxLengthAtMost)})`;
     rows.push(
-      `  tokens    min ${t.min} · median ${t.median} · p95 ${t.p95} · max ${t.max} (${t.tokenizer}${how}); ${n(t.overMaxLength)} over --max-length ${t.maxLength}`,
+      `  tokens    min ${t.min} · median ${t.median} · p95 ${t.p95} · max ${t.max} (${t.tokenizer}${how}); ${over} over --max-length ${t.maxLength}`,
     );
   }
   for (const w of m.warnings.slice(0, 5)) rows.push(`  warning   ${w}`);

@@ -29,6 +29,10 @@ describe('SeenTable', () => {
     expect(t.size).toBe(5000);
     expect(t.addOrFind(hi(77), 77, 77, 9000)).toEqual({ line: 77, exact: true });
     expect(t.addOrFind(hi(77), 77, 12345, 9001)).toEqual({ line: 77, exact: false });
+    t.reserve(100000);
+    expect(t.bytes).toBeGreaterThanOrEqual(((100000 * 4) / 3) * 16);
+    expect(t.addOrFind(hi(4999), 4999, 1, 9002)).toEqual({ line: 4999, exact: false });
+    expect(t.size).toBe(5000);
   });
 });
 

@@ -52,13 +52,23 @@ export class SeenTable {
     return undefined;
   }
 
+  /** Makes room for `records` entries in one step (avoids the transient copies of repeated growth). */
+  reserve(records: number): void {
+    const capacity = Math.ceil((records * 4) / 3) + 1;
+    if (capacity > this.capacity) this.rehash(capacity);
+  }
+
   private home(hi: number): number {
     return Math.floor((hi / 4294967296) * this.capacity);
   }
 
   private grow(): void {
+    this.rehash(Math.ceil(this.capacity * 1.5));
+  }
+
+  private rehash(capacity: number): void {
     const old = this.slots;
-    this.capacity = Math.ceil(this.capacity * 1.5);
+    this.capacity = capacity;
     this.slots = new Uint32Array(this.capacity * SLOT);
     for (let at = 0; at < old.length; at += SLOT) {
       if (old[at + 3] === 0) continue;

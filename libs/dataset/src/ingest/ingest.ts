@@ -131,8 +131,14 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
     rejected.write(rejectLine(rec, reason, message));
   };
 
+  let reserved = false;
   const accept = (rec: SourceRecord): void => {
     total += 1;
+    if (!reserved && bytesRead >= 8 << 20 && totalBytes > 16 << 20) {
+      // size the seen-hash table once for the whole file, from the records per byte so far
+      reserved = true;
+      seen.reserve(Math.ceil((total / bytesRead) * totalBytes * 1.05));
+    }
     if (options.onProgress !== undefined && bytesRead - lastReport >= 1 << 22) {
       lastReport = bytesRead;
       report('read');

@@ -1,6 +1,6 @@
 // Deterministic, stratified, hash-stable train/validation/test assignment.
 //
-// Each record gets a position u in [0, 2^53) from its normalized-content hash mixed with the seed,
+// Each record gets a position u in [0, 2^32) from its normalized-content hash mixed with the seed,
 // so u depends on the record and the seed only. Within each stratum (one per label, or one for all
 // records when there is no label) records are ordered by u and cut by quotas: the first
 // round(n·train) go to train, the next round(n·validation) to validation, the rest to test (largest
@@ -43,13 +43,15 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Position of a record in [0, 2^53): its 64-bit normalized hash mixed with the seed. */
+/**
+ * Position of a record in [0, 2^32): its 64-bit normalized hash mixed with the seed. 32 bits keep
+ * memory at 4 bytes a record; two records of a label share a position at a cut point about once in
+ * 2^32/n cuts, and then that label's counts are off by one (still deterministic).
+ */
 export function splitPosition(hi: number, lo: number, seed: number): number {
   const s0 = seed >>> 0;
   const s1 = Math.floor(seed / 4294967296) >>> 0;
-  const a = fmix32(hi ^ fmix32(s0 ^ 0x9e3779b9));
-  const b = fmix32(lo ^ fmix32(s1 ^ 0x7f4a7c15) ^ a);
-  return (a >>> 0) * 2097152 + (b >>> 11);
+  return fmix32(hi ^ fmix32(lo ^ fmix32(s0 ^ 0x9e3779b9) ^ fmix32(s1 ^ 0x7f4a7c15)));
 }
 
 /**
@@ -85,7 +87,7 @@ export interface Cut {
 }
 
 /** The cut of one stratum from all its positions (the array is sorted in place). */
-export function cutPositions(positions: Float64Array, ratios: SplitRatios, tieOffset = 0): Cut {
+export function cutPositions(positions: Uint32Array, ratios: SplitRatios, tieOffset = 0): Cut {
   positions.sort();
   const n = positions.length;
   const [qt, qv] = quotas(n, ratios, tieOffset);

@@ -8,17 +8,17 @@ import { normalizeText } from '../dedup/hash';
 export const MAX_AUTO_LABELS = 32;
 
 class PositionList {
-  data = new Float64Array(16);
+  data = new Uint32Array(16);
   length = 0;
   push(u: number): void {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = new Uint32Array(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = u;
   }
-  view(): Float64Array {
+  view(): Uint32Array {
     return this.data.subarray(0, this.length);
   }
 }
@@ -96,8 +96,8 @@ export class Strata {
     return this.merged ? 0 : spooled;
   }
 
-  positions(k: number): Float64Array {
-    return this.lists[k]?.view() ?? new Float64Array(0);
+  positions(k: number): Uint32Array {
+    return this.lists[k]?.view() ?? new Uint32Array(0);
   }
 
   get count(): number {

@@ -17,6 +17,7 @@ describe('TokenLengthStats', () => {
       max: 20,
       mean: 10.5,
       overMaxLength: 5,
+      overMaxLengthAtMost: 12, // texts of more than 15 bytes
       maxLength: 15,
     });
   });
@@ -28,22 +29,24 @@ describe('TokenLengthStats', () => {
     expect(s.summary()).toMatchObject({ min: 1, median: 1, max: 70000, overMaxLength: 1 });
   });
 
-  it('keeps max and over-max-length exact when sampling', () => {
+  it('tokenizes only the sample and scales the over-max-length count, bounded by the byte count', () => {
     const calls: string[] = [];
     const count = (t: string) => (calls.push(t), t.length);
     const s = new TokenLengthStats(count, 50, 0.5);
-    const half = 2 ** 52;
+    const half = 2 ** 31;
     s.add('a'.repeat(10), 0); // sampled
-    s.add('b'.repeat(5), half + 1); // not sampled, cannot beat the max: not tokenized
-    s.add('c'.repeat(80), half + 1); // not sampled, but longer than max and max-length: tokenized
-    expect(calls.map((c) => c[0])).toEqual(['a', 'c']);
+    s.add('b'.repeat(80), 1); // sampled, over
+    s.add('c'.repeat(90), half + 1); // not sampled: only its byte count is looked at
+    s.add('d'.repeat(5), half + 1);
+    expect(calls.map((c) => c[0])).toEqual(['a', 'b']);
     expect(s.summary()).toMatchObject({
-      records: 3,
-      counted: 1,
+      records: 4,
+      counted: 2,
       exact: false,
       max: 80,
-      overMaxLength: 1,
-      median: 10,
+      overMaxLength: 2,
+      overMaxLengthAtMost: 2,
+      min: 10,
     });
   });
 });

@@ -4,10 +4,10 @@
 // length L such that at least ⌈p·n⌉ counted records have at most L tokens.
 //
 // Tokenizing is the slowest step of ingestion, so large inputs may be sampled: a record is counted
-// when its split position falls under `sampleRate` (a uniform, seeded, deterministic sample). The
-// maximum and the over-max-length count stay exact anyway: a GPT-2 token covers at least one UTF-8
-// byte, so a record of b bytes has at most b tokens, and only records with more bytes than the
-// current maximum (or than `maxLength`) can change those two figures — they are always tokenized.
+// when its split position falls under `sampleRate` (a uniform, seeded, deterministic sample), and
+// every figure then comes from the sample (the over-max-length count scaled to all records). What
+// stays exact is `overMaxLengthAtMost`: a GPT-2 token covers at least one UTF-8 byte, so only records
+// with more bytes than `maxLength` can have more tokens than that.
 
 export interface TokenLengthSummary {
   /** Records seen (all accepted records). */
@@ -19,17 +19,18 @@ export interface TokenLengthSummary {
   min: number;
   median: number;
   p95: number;
-  /** Exact maximum over all records. */
   max: number;
   mean: number;
-  /** Exact number of records with more tokens than `maxLength`. */
+  /** Records with more tokens than `maxLength` (scaled from the sample when not `exact`). */
   overMaxLength: number;
+  /** Exact upper bound of `overMaxLength`: records with more UTF-8 bytes than `maxLength`. */
+  overMaxLengthAtMost: number;
   maxLength: number;
 }
 
 const DENSE = 65536;
-/** Split positions are in [0, 2^53). */
-const POSITION_RANGE = 2 ** 53;
+/** Split positions are in [0, 2^32). */
+const POSITION_RANGE = 2 ** 32;
 
 export class TokenLengthStats {
   private readonly dense = new Uint32Array(DENSE);
@@ -40,6 +41,7 @@ export class TokenLengthStats {
   private sum = 0;
   private max = 0;
   private over = 0;
+  private atRisk = 0;
 
   constructor(
     private readonly countTokens: (text: string) => number,
@@ -52,17 +54,16 @@ export class TokenLengthStats {
   /** Adds one record's training text; `position` is its split position (decides the sample). */
   add(text: string, position: number): void {
     this.records += 1;
-    let length: number;
-    if (position < this.sampleBelow) {
-      length = this.countTokens(text);
-      this.count(length);
-    } else {
-      // text.length ≤ UTF-8 bytes ≤ 3·text.length: check the cheap bound before measuring
-      const bound =
-        text.length * 3 > this.max || text.length * 3 > this.maxLength ? Buffer.byteLength(text, 'utf8') : 0;
-      if (bound <= this.max && bound <= this.maxLength) return;
-      length = this.countTokens(text);
+    // text.length ≤ UTF-8 bytes ≤ 3·text.length: measure the bytes only when that decides it
+    if (
+      text.length > this.maxLength ||
+      (text.length * 3 > this.maxLength && Buffer.byteLength(text, 'utf8') > this.maxLength)
+    ) {
+      this.atRisk += 1;
     }
+    if (position >= this.sampleBelow) return;
+    const length = this.countTokens(text);
+    this.count(length);
     if (length > this.max) this.max = length;
     if (length > this.maxLength) this.over += 1;
   }
@@ -90,12 +91,16 @@ export class TokenLengthStats {
 
   summary(): TokenLengthSummary {
     const n = this.counted;
+    const exact = n === this.records;
+    const over =
+      exact || n === 0 ? this.over : Math.min(this.atRisk, Math.round((this.over * this.records) / n));
     const base = {
       records: this.records,
       counted: n,
-      exact: n === this.records,
+      exact,
       max: this.max,
-      overMaxLength: this.over,
+      overMaxLength: over,
+      overMaxLengthAtMost: this.atRisk,
       maxLength: this.maxLength,
     };
     if (n === 0) return { ...base, min: 0, median: 0, p95: 0, mean: 0 };
