@@ -55,7 +55,9 @@ describe('causalLmScorer', () => {
       generate: () => [],
     };
     const labels = [' negative', ' positive'];
-    const shared = await causalLmScorer(spy, tokenizer).score(labels.map((completion) => ({ prompt, completion })));
+    const shared = await causalLmScorer(spy, tokenizer).score(
+      labels.map((completion) => ({ prompt, completion })),
+    );
     expect(rows).toEqual([1]);
     labels.forEach((l, i) => expect(shared[i].logProbs[0]).toBeCloseTo(modelLogProbs(prompt, l)[0], 4));
   });
