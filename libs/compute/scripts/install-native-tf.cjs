@@ -218,7 +218,12 @@ function place() {
   rmrf(tmp);
   linkTree(builtDir, tmp);
   rmrf(target);
-  fs.renameSync(tmp, target);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    rmrf(tmp);
+    if (!isPlaced()) throw e; // else a concurrent install placed the same build first
+  }
 }
 
 /** Whether node_modules already holds the cached build (as after `postinstall` following `dependencies`). */
@@ -257,11 +262,18 @@ async function main() {
   if (!fs.existsSync(path.join(builtDir, MARKER))) await buildIntoCache();
   else log(`reusing the cached build in ${builtDir}`);
   place();
-  log(`installed node_modules/@tensorflow/tfjs-node; loads as: ${verify()} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  let loads;
+  try {
+    loads = verify();
+  } catch (e) {
+    rmrf(target);
+    throw e;
+  }
+  log(`installed node_modules/@tensorflow/tfjs-node; loads as: ${loads} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 main().catch((e) => {
-  rmrf(target);
+  if (!isPlaced()) rmrf(target);
   process.stderr.write(
     `ftune native-tf: WARNING: native TensorFlow backend not installed; ftune will use the wasm backend.\n` +
       `  reason: ${e instanceof Error ? e.message : String(e)}\n` +
