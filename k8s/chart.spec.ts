@@ -144,3 +144,67 @@ describe('offline schema validation', () => {
     expect(await validateObject(badScaled as unknown as K8sObject)).toMatch(/scaleTargetRef/);
   });
 });
+
+describe('observability wiring', () => {
+  it('dashboards query only metrics and labels the code emits', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { METRIC_NAMES, METRIC_ATTRIBUTES, prometheusName } = await import('@ftune/telemetry');
+    const known = new Set(Object.values(METRIC_NAMES).map(prometheusName));
+    const labels = new Set([...Object.values(METRIC_ATTRIBUTES).map(prometheusName), 'le', 'service_name']);
+    const dir = `${CHART}/files/dashboards`;
+    const files = readdirSync(dir);
+    expect(files.sort()).toEqual(['pipeline-health.json', 'run-overview.json', 'training.json']);
+    for (const f of files) {
+      const d = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as {
+        uid: string;
+        panels: Array<{ targets: Array<{ expr?: string; query?: string; datasource: { uid: string } }> }>;
+      };
+      expect(d.uid).toMatch(/^ftune-/);
+      for (const t of d.panels.flatMap((p) => p.targets)) {
+        expect(['ftune-prometheus', 'ftune-tempo']).toContain(t.datasource.uid);
+        if (!t.expr) continue;
+        for (const m of t.expr.match(/ftune_[a-z_]+/g) ?? []) {
+          const base = m.replace(/_(bucket|count|sum)$/, '');
+          if (labels.has(m)) continue;
+          expect(known, `${f}: ${m}`).toContain(base);
+        }
+        for (const l of t.expr.match(/\b[a-z_]+(?==~?")/g) ?? [])
+          expect(labels, `${f}: label ${l}`).toContain(l);
+      }
+    }
+  });
+
+  it('the collector sends traces to Tempo and metrics to Prometheus, and Grafana gets both datasources', () => {
+    const objs = render();
+    const collector = parseYaml(
+      named(objs, 'ConfigMap', '-otel-collector').data?.['collector.yaml'] ?? '',
+    ) as {
+      service: { pipelines: Record<string, { receivers: string[]; exporters: string[] }> };
+      exporters: Record<string, { endpoint: string }>;
+    };
+    expect(collector.service.pipelines.traces).toMatchObject({
+      receivers: ['otlp'],
+      exporters: ['otlp/tempo'],
+    });
+    expect(collector.service.pipelines.metrics).toMatchObject({
+      receivers: ['otlp'],
+      exporters: ['prometheus'],
+    });
+    expect(collector.exporters['otlp/tempo'].endpoint).toBe('tempo.monitoring:4317');
+    const ds = parseYaml(
+      named(objs, 'ConfigMap', '-grafana-datasources').data?.['ftune-datasources.yaml'] ?? '',
+    ) as { datasources: Array<{ uid: string; type: string }> };
+    expect(ds.datasources.map((d) => [d.uid, d.type])).toEqual([
+      ['ftune-tempo', 'tempo'],
+      ['ftune-prometheus', 'prometheus'],
+    ]);
+    const deps = byKind(objs, 'Deployment').filter((d) => !d.metadata.name.endsWith('otel-collector'));
+    for (const d of deps) {
+      const env = (podSpec(d).containers[0] as unknown as { env: Array<{ name: string; value?: string }> })
+        .env;
+      expect(env.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value).toBe(
+        'http://ftune-otel-collector:4318',
+      );
+    }
+  });
+});

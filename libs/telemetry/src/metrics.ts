@@ -20,6 +20,18 @@ export const METRIC_NAMES = {
   processMemory: 'ftune.process.memory',
 } as const;
 
+/** Attribute keys the instruments are recorded with (Prometheus labels: dots become underscores). */
+export const METRIC_ATTRIBUTES = {
+  runId: 'ftune.run_id',
+  stage: 'ftune.stage',
+  topic: 'topic',
+  rpcMethod: 'rpc.method',
+  memoryKind: 'kind',
+} as const;
+
+/** The Prometheus name of an instrument as the collector exports it (add_metric_suffixes: false). */
+export const prometheusName = (otelName: string) => otelName.replace(/\./g, '_');
+
 /** The instruments, created on the global meter provider (no-ops when telemetry is off). */
 export function ftuneInstruments() {
   const meter = metrics.getMeter('ftune', '0.1.0');
