@@ -80,6 +80,41 @@ function rejectLine(rec: SourceRecord, reason: RejectReason, message: string): s
   return JSON.stringify(out);
 }
 
+/** Pass 2: cuts each stratum by quota and copies the spooled records into the split files. */
+function writeSplits(
+  spoolPath: string,
+  out: string,
+  strata: Strata,
+  labelNames: string[] | null,
+  ratios: SplitRatios,
+): { splits: Record<SplitName, SplitSummary>; hashes: string[] } {
+  const cuts: Cut[] = [];
+  for (let k = 0; k < strata.count; k++) {
+    cuts.push(cutPositions(strata.positions(k), ratios, tieOffsetOf(labelNames?.[k])));
+  }
+  const sinks = SPLIT_NAMES.map((s) => new LineSink(path.join(out, SPLIT_FILES[s]), true));
+  const perLabel: number[][] = SPLIT_NAMES.map(() => []);
+  try {
+    readSpool(spoolPath, (spooled, u, bytes, start, end) => {
+      const k = strata.stratumOf(spooled);
+      const s = SPLIT_INDEX[assignSplit(u, cuts[k])];
+      sinks[s].writeBytes(bytes, start, end);
+      perLabel[s][k] = (perLabel[s][k] ?? 0) + 1;
+    });
+  } finally {
+    fs.rmSync(spoolPath, { force: true });
+  }
+  const hashes = sinks.map((s) => s.close());
+  const splits = {} as Record<SplitName, SplitSummary>;
+  SPLIT_NAMES.forEach((name, s) => {
+    const summary: SplitSummary = { records: sinks[s].lines, sha256: hashes[s] };
+    if (labelNames !== null)
+      summary.labels = Object.fromEntries(labelNames.map((n, k) => [n, perLabel[s][k] ?? 0]));
+    splits[name] = summary;
+  });
+  return { splits, hashes };
+}
+
 /** Ingests `file` into `options.out`; returns the manifest it wrote. Throws UserError when nothing was accepted. */
 export async function ingestFile(file: string, options: IngestOptions): Promise<Manifest> {
   let totalBytes: number;
@@ -132,7 +167,7 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
   };
 
   let reserved = false;
-  const accept = (rec: SourceRecord): void => {
+  const handle = (rec: SourceRecord): void => {
     total += 1;
     if (!reserved && bytesRead >= 8 << 20 && totalBytes > 16 << 20) {
       // size the seen-hash table once for the whole file, from the records per byte so far
@@ -174,10 +209,10 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
     const parser = createParser(format.container, { maxRecordBytes, columns: options.columns });
     for await (const line of fileLines(file, maxRecordBytes, (n) => (bytesRead += n))) {
       const rec = parser.push(line);
-      if (rec !== undefined) accept(rec);
+      if (rec !== undefined) handle(rec);
     }
     const last = parser.end();
-    if (last !== undefined) accept(last);
+    if (last !== undefined) handle(last);
   } finally {
     rejected.close();
     spool.close();
@@ -188,32 +223,10 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
   // ---- pass 2: cut each stratum by quota and distribute -------------------------------------
   strata.finish(accepted);
   const labelNames = strata.labels();
-  const cuts: Cut[] = [];
-  for (let k = 0; k < strata.count; k++)
-    cuts.push(cutPositions(strata.positions(k), ratios, tieOffsetOf(labelNames?.[k])));
-  const sinks = SPLIT_NAMES.map((s) => new LineSink(path.join(options.out, SPLIT_FILES[s]), true));
-  const perLabel: number[][] = SPLIT_NAMES.map(() => []);
-  try {
-    readSpool(spoolPath, (spooled, u, bytes, start, end) => {
-      const k = strata.stratumOf(spooled);
-      const s = SPLIT_INDEX[assignSplit(u, cuts[k])];
-      sinks[s].writeBytes(bytes, start, end);
-      perLabel[s][k] = (perLabel[s][k] ?? 0) + 1;
-    });
-  } finally {
-    fs.rmSync(spoolPath, { force: true });
-  }
-  const hashes = sinks.map((s) => s.close());
+  const { splits, hashes } = writeSplits(spoolPath, options.out, strata, labelNames, ratios);
   report('split');
 
   // ---- manifest -------------------------------------------------------------------------------
-  const splits = {} as Record<SplitName, SplitSummary>;
-  SPLIT_NAMES.forEach((name, s) => {
-    const summary: SplitSummary = { records: sinks[s].lines, sha256: hashes[s] };
-    if (labelNames !== null)
-      summary.labels = Object.fromEntries(labelNames.map((n, k) => [n, perLabel[s][k] ?? 0]));
-    splits[name] = summary;
-  });
   const labelCounts =
     labelNames === null
       ? null
@@ -225,7 +238,7 @@ export async function ingestFile(file: string, options: IngestOptions): Promise<
       : { tokenizer: options.tokenizerName ?? 'custom', ...tokenStats.summary() };
   if (tokens !== null && tokens.overMaxLength > 0) {
     warnings.push(
-      `${tokens.overMaxLength} records are longer than --max-length ${maxLength} tokens (they will be truncated in training)`,
+      `${tokens.exact ? '' : 'about '}${tokens.overMaxLength} records are longer than --max-length ${maxLength} tokens (they will be truncated in training)`,
     );
   }
   const manifest: Manifest = {
