@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demoEvaluation } from '../testing';
+import { evaluate } from '../evaluate';
+import { demoEvaluation, fakeModel } from '../testing';
 import { barList, groupedBarChart } from './charts/bars';
 import { confusionHeatmap } from './charts/heatmap';
 import { lineChart } from './charts/lines';
@@ -126,5 +127,28 @@ describe('renderReport', () => {
     expect(html).toContain('id="a-b-2"');
     expect(html).toContain(`<h2>${esc('A & B')}</h2>`);
     expect(slug('Évaluation — test!')).toBe('evaluation-test');
+  });
+});
+
+describe('evalSections (open-ended data)', () => {
+  it('shows generation metrics, token-F1 baselines and the worst generations', async () => {
+    const answers: Record<string, string> = { 'Q1?': 'Paris', 'Q2?': 'Saturn', 'Q3?': 'Shakespeare' };
+    const model = fakeModel({
+      name: 'qa',
+      logProbs: (_p, c) => c.split(' ').map(() => -0.7),
+      generate: (p) => answers[p],
+    });
+    const examples = [
+      { prompt: 'Q1?', completion: 'Paris' },
+      { prompt: 'Q2?', completion: 'Jupiter' },
+      { prompt: 'Q3?', completion: 'William Shakespeare' },
+    ];
+    const result = await evaluate({ examples, model, baselines: [model] }, { samples: 2 });
+    const html = renderReport({ title: 'qa', sections: evalSections(result) });
+    for (const text of ['Exact match', 'Token F1', 'ROUGE-L', 'BLEU', 'lowest token F1', 'Saturn'])
+      expect(html).toContain(text);
+    expect(html).not.toContain('Confusion matrix');
+    for (const svg of svgFragments(html)) expect(xmlProblems(svg)).toEqual([]);
+    expect(externalReferences(html)).toEqual([]);
   });
 });
