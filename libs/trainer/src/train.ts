@@ -542,9 +542,11 @@ export async function train<E>(options: TrainOptions<E>): Promise<TrainResult> {
       });
       if (globalStep % args.loggingSteps === 0 || globalStep === totalSteps) await flushLog();
 
-      // 4f. Evaluate every evalSteps and at each epoch end; best model, signals, early stopping
+      // 4f. Evaluate every evalSteps, at each epoch end and after the last step; best model, signals, early stopping
       let stopNow = false;
-      if (validation && ((args.evalSteps > 0 && globalStep % args.evalSteps === 0) || epochEnded)) {
+      const evalDue =
+        (args.evalSteps > 0 && globalStep % args.evalSteps === 0) || epochEnded || globalStep === totalSteps;
+      if (validation && evalDue) {
         await flushLog();
         const record = await evaluate();
         lastEval = record;
