@@ -11,6 +11,38 @@ import { trainingCurvesHtml, type TrainingCurves } from './training-curves';
 
 const show = (label: string): string => label.trim() || JSON.stringify(label);
 
+/** The verdict in one or two sentences, for a reader who stops at the top. */
+export function evalVerdict(e: EvalResult): string {
+  const parts: string[] = [];
+  const majority = e.baselines.find((b) => b.kind === 'majority');
+  const start = e.baselines.find((b) => b.kind === 'start');
+  const interval = (c: NonNullable<typeof majority>['comparison']): string =>
+    c ? ` (${Math.round(c.confidence * 100)}% interval ${pp(c.ci_low)} to ${pp(c.ci_high)})` : '';
+  if (e.accuracy !== undefined) {
+    if (start?.accuracy !== undefined) {
+      parts.push(`Fine-tuning took accuracy from ${pct(start.accuracy)} to ${pct(e.accuracy)}.`);
+    } else {
+      parts.push(`Accuracy is ${pct(e.accuracy)}.`);
+    }
+    if (majority?.accuracy !== undefined && majority.comparison) {
+      const c = majority.comparison;
+      const verdict = c.ci_low > 0 ? 'beats' : c.ci_high < 0 ? 'falls below' : 'is not distinguishable from';
+      parts.push(
+        `The model ${verdict} always answering “${show(majority.label ?? '')}” by ${pp(c.difference)}${interval(c)}.`,
+      );
+    }
+  } else if (e.generation) {
+    parts.push(
+      `Greedy generations match the reference exactly in ${pct(e.generation.exact_match)} of ${e.generation.examples} examples (token F1 ${num(e.generation.token_f1)}).`,
+    );
+    if (start?.comparison)
+      parts.push(
+        `Against the model before fine-tuning, token F1 changed by ${num(start.comparison.difference)}.`,
+      );
+  }
+  return parts.length ? `<p class="verdict">${esc(parts.join(' '))}</p>` : '';
+}
+
 function keyFigures(e: EvalResult): string {
   const stats: Stat[] = [];
   if (e.accuracy !== undefined) {
@@ -281,7 +313,7 @@ export function evalSections(e: EvalResult, options: EvalSectionOptions = {}): R
       id: 'evaluation',
       title: 'Evaluation',
       lead: `${e.model} on ${e.examples} held-out test examples (${what}).`,
-      html: keyFigures(e) + `<h3>Baselines</h3>` + baselinesHtml(e),
+      html: evalVerdict(e) + keyFigures(e) + `<h3>Baselines</h3>` + baselinesHtml(e),
     },
   ];
   if (options.curves)

@@ -76,6 +76,7 @@ figure svg.chart{max-width:100%;height:auto;display:block}
 figcaption{color:var(--muted);font-size:13px;margin-top:4px}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:18px;align-items:start}
 p.note{color:var(--muted);font-size:13.5px;margin:6px 0}
+p.verdict{font-size:16px;margin:4px 0 12px;padding:10px 14px;border-left:4px solid var(--accent);background:#f3f8fd;border-radius:4px}
 pre.text{margin:0;white-space:pre-wrap;word-break:break-word;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f7f9fb;border:1px solid var(--line);border-radius:6px;padding:8px 10px;max-height:16em;overflow:auto}
 pre.text .empty{color:#9aa5b1;font-style:italic}
 .sample{display:grid;grid-template-columns:1fr 1fr 1fr;gap:10px;margin:6px 0 18px}

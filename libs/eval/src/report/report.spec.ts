@@ -113,6 +113,9 @@ describe('renderReport', () => {
     for (const id of ['summary', 'evaluation', 'training', 'errors', 'samples'])
       expect(html).toContain(`<section class="card" id="${id}">`);
     expect(html).toContain('href="#errors"');
+    expect(html).toMatch(
+      /Fine-tuning took accuracy from \d+\.\d% to \d+\.\d%\. The model beats always answering “positive” by \+\d+\.\d pp \(95% interval/,
+    );
   });
 
   it('gives sections unique anchors and escapes their titles', () => {
