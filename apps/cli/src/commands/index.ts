@@ -9,9 +9,11 @@ import { registerIngest } from './ingest';
 import { registerGenerate } from './generate';
 import { registerRun } from './run';
 import { registerScore } from './score';
+import { registerServe } from './serve';
 import { registerTokenize } from './tokenize';
 import { registerTrain } from './train';
+import { registerTrainJob } from './train-job';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate, registerScore, registerGenerate, registerRun, registerAudit];
+export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate, registerScore, registerGenerate, registerRun, registerAudit, registerServe, registerTrainJob];

@@ -13,6 +13,7 @@ import {
   type StageProgress,
 } from '@ftune/pipeline';
 import { positiveInt } from './tokenize';
+import { runRemoteCommand, type RemoteFlags } from './run-remote';
 
 interface RunFlags {
   runId?: string;
@@ -146,7 +147,10 @@ export function registerRun(program: Command): void {
     )
     .option('--max-steps <N>', 'optimizer steps (overrides training.maxSteps)', positiveInt)
     .option('--fail-on-gate', 'exit with status 3 when the bias-audit gate fails')
-    .action(async (file: string, flags: RunFlags) => {
+    .option('--remote <address>', 'submit to the pipeline service at host:port (ftune serve) and follow it there')
+    .option('--token <token>', 'bearer token for --remote (default: FTUNE_AUTH_TOKEN)')
+    .action(async (file: string, flags: RunFlags & RemoteFlags) => {
+      if (flags.remote) return runRemoteCommand(file, flags);
       const config = loadRunConfig(file);
       if (flags.runsDir)
         config.runsDir = flags.runsDir.startsWith('/') ? flags.runsDir : `${process.cwd()}/${flags.runsDir}`;

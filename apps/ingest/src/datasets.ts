@@ -1,0 +1,183 @@
+// Mapping between DatasetService messages and @ftune/dataset: the upload stream written into the
+// artifact store (header first, then chunks; at most FTUNE_MAX_UPLOAD_BYTES, default 1 GiB; the
+// declared size and SHA-256 checked), proto formats ↔ record styles, and a manifest as a Dataset.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { status } from '@grpc/grpc-js';
+import { Observable } from 'rxjs';
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  detectStyle,
+  openRecords,
+  resolveFormat,
+  validateRecord,
+  type Manifest,
+} from '@ftune/dataset';
+import { ingest } from '@ftune/proto';
+import { checkSegment, writeAtomic, type ArtifactStore } from '@ftune/storage';
+import { GrpcError } from '@ftune/transport';
+
+const MAX_UPLOAD = Number(process.env.FTUNE_MAX_UPLOAD_BYTES ?? 1 << 30);
+const { DatasetFormat } = ingest;
+
+export function formatName(format: ingest.DatasetFormat): string {
+  switch (format) {
+    case DatasetFormat.DATASET_FORMAT_PROMPT_COMPLETION:
+      return 'prompt-completion';
+    case DatasetFormat.DATASET_FORMAT_CHAT:
+      return 'chat';
+    case DatasetFormat.DATASET_FORMAT_TEXT:
+      return 'txt';
+    case DatasetFormat.DATASET_FORMAT_CSV:
+      return 'csv';
+    default:
+      return 'auto';
+  }
+}
+
+export interface ReceivedUpload {
+  datasetId: string;
+  header: ingest.DatasetUploadHeader;
+  /** Relative paths inside the store. */
+  file: string;
+  datasetDir: string;
+  sha256: string;
+  bytes: number;
+}
+
+export function receiveUpload(
+  store: ArtifactStore,
+  stream: Observable<ingest.UploadDatasetRequest>,
+): Observable<ReceivedUpload> {
+  return new Observable<ReceivedUpload>((sub) => {
+    let header: ingest.DatasetUploadHeader | undefined;
+    let fd: number | undefined;
+    let file = '';
+    let datasetId = '';
+    let bytes = 0;
+    const hash = createHash('sha256');
+    const fail = (code: status, message: string) => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      sub.error(new GrpcError(code, message));
+    };
+    const inner = stream.subscribe({
+      next: (msg) => {
+        if (sub.closed) return;
+        if (msg.header) {
+          if (header) return fail(status.INVALID_ARGUMENT, 'the header must be sent once, first');
+          header = msg.header;
+          const name = header.name ? checkSegment(header.name, 'dataset name') : 'dataset';
+          datasetId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+          const ext =
+            formatName(header.format) === 'csv'
+              ? 'csv'
+              : formatName(header.format) === 'txt'
+                ? 'txt'
+                : 'jsonl';
+          file = `datasets/${datasetId}/source.${ext}`;
+          store.ensureDir(`datasets/${datasetId}`);
+          fd = openSync(store.path(file), 'w');
+          return;
+        }
+        if (!header || fd === undefined)
+          return fail(status.INVALID_ARGUMENT, 'the header must come before any chunk');
+        const chunk = msg.chunk ?? Buffer.alloc(0);
+        bytes += chunk.length;
+        if (bytes > MAX_UPLOAD)
+          return fail(status.RESOURCE_EXHAUSTED, `upload larger than ${MAX_UPLOAD} bytes`);
+        hash.update(chunk);
+        writeSync(fd, chunk);
+      },
+      error: (e: unknown) => fail(status.CANCELLED, `upload stream failed: ${String(e)}`),
+      complete: () => {
+        if (sub.closed) return;
+        if (!header || fd === undefined) return fail(status.INVALID_ARGUMENT, 'empty upload: no header');
+        closeSync(fd);
+        fd = undefined;
+        const sha256 = hash.digest('hex');
+        if (header.sizeBytes && header.sizeBytes !== bytes) {
+          return fail(status.INVALID_ARGUMENT, `declared ${header.sizeBytes} bytes, received ${bytes}`);
+        }
+        if (header.sha256 && header.sha256.toLowerCase() !== sha256) {
+          return fail(
+            status.INVALID_ARGUMENT,
+            `SHA-256 mismatch: declared ${header.sha256}, received ${sha256}`,
+          );
+        }
+        sub.next({ datasetId, header, file, datasetDir: `datasets/${datasetId}/dataset`, sha256, bytes });
+        sub.complete();
+      },
+    });
+    return () => inner.unsubscribe();
+  });
+}
+
+export function datasetFromManifest(
+  datasetId: string,
+  header: ingest.DatasetUploadHeader,
+  datasetDir: string,
+  sha256: string,
+  manifest: Manifest,
+): ingest.Dataset {
+  const now = Date.now();
+  return {
+    datasetId,
+    name: header.name,
+    format: header.format,
+    datasetDir,
+    sha256,
+    sizeBytes: manifest.source.bytes,
+    counts: {
+      train: manifest.splits.train.records,
+      validation: manifest.splits.validation.records,
+      test: manifest.splits.test.records,
+      rejected: manifest.records.rejected,
+      duplicates: manifest.rejected.duplicate ?? 0,
+    },
+    errors: [],
+    createdAt: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 },
+  };
+}
+
+/** Validates records given inline or by a path inside the store, without writing a dataset. */
+export async function validateContent(
+  store: ArtifactStore,
+  request: ingest.ValidateDatasetRequest,
+): Promise<ingest.ValidateDatasetResponse> {
+  let file: string;
+  if (request.path !== undefined) {
+    file = store.path(request.path);
+  } else {
+    const content = request.content ?? Buffer.alloc(0);
+    file = store.path(
+      `tmp/validate-${randomBytes(6).toString('hex')}.${formatName(request.format) === 'csv' ? 'csv' : 'jsonl'}`,
+    );
+    writeAtomic(file, content);
+  }
+  const resolved = resolveFormat(formatName(request.format), file);
+  const maxErrors = request.maxErrors || 100;
+  const errors: ingest.RecordError[] = [];
+  let records = 0;
+  let invalid = 0;
+  for await (const rec of openRecords(file, resolved.container, {
+    maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
+  })) {
+    records += 1;
+    const style = resolved.style ?? (rec.value ? detectStyle(rec.value) : undefined);
+    const problem =
+      rec.error ??
+      (rec.value && style ? validateRecord(rec.value, style) : { message: 'unknown record format' });
+    if (problem && 'message' in problem) {
+      invalid += 1;
+      if (errors.length < maxErrors) errors.push({ line: rec.line, message: problem.message });
+    }
+  }
+  return {
+    valid: invalid === 0 && records > 0,
+    format: request.format,
+    records,
+    invalidRecords: invalid,
+    errors,
+  };
+}

@@ -1,0 +1,108 @@
+// RunService: StartRun validates and records a run and emits run.requested.v1; GetRun, ListRuns and
+// WatchRun answer from the run records; CancelRun records the cancellation in the store (stages and
+// the training job read it) and in the record.
+import { Controller, Inject } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { newEnvelope, Topics } from '@ftune/contracts';
+import { runConfigPath } from '@ftune/pipeline';
+import { pipeline } from '@ftune/proto';
+import { checkSegment, type ArtifactStore } from '@ftune/storage';
+import {
+  isFinished,
+  markCancelled,
+  newRunRecord,
+  notFound,
+  parseRemoteConfig,
+  PRODUCER,
+  RunRecords,
+  STORE,
+  type EventProducer,
+  type RunChange,
+  type RunRecord,
+} from '@ftune/transport';
+import { runStateOf, toRun, toStageStatus } from './run-mapping';
+
+@Controller()
+@pipeline.RunServiceControllerMethods()
+export class RunGrpcController implements pipeline.RunServiceController {
+  constructor(
+    @Inject(RunRecords) private readonly records: RunRecords,
+    @Inject(STORE) private readonly store: ArtifactStore,
+    @Inject(PRODUCER) private readonly producer: EventProducer,
+  ) {}
+
+  async startRun(request: pipeline.StartRunRequest): Promise<pipeline.StartRunResponse> {
+    const datasetPath = request.datasetId ? this.uploadedDataset(request.datasetId) : undefined;
+    const { config, runId } = parseRemoteConfig(request.config, this.store, {
+      runId: request.runId,
+      datasetPath,
+    });
+    const existing = this.records.get(runId);
+    if (existing) return { run: toRun(existing), created: false };
+    const record = newRunRecord(runId, config.name ?? '');
+    if (!this.records.create(record))
+      return { run: toRun(this.records.get(runId) ?? record), created: false };
+    this.store.writeJson(runConfigPath(runId), config);
+    await this.producer.publish(Topics.runRequested, {
+      ...newEnvelope(runId),
+      config: config as unknown as Record<string, unknown>,
+    });
+    return { run: toRun(record), created: true };
+  }
+
+  getRun(request: pipeline.GetRunRequest): pipeline.GetRunResponse {
+    return { run: toRun(this.find(request.runId)) };
+  }
+
+  listRuns(request: pipeline.ListRunsRequest): pipeline.ListRunsResponse {
+    const size = Math.min(request.pageSize || 50, 500);
+    const start = request.pageToken ? Number.parseInt(request.pageToken, 10) || 0 : 0;
+    const state = runStateOf(request.state);
+    const all = this.records.list().filter((r) => !state || r.state === state);
+    const page = all.slice(start, start + size);
+    return { runs: page.map(toRun), nextPageToken: start + size < all.length ? String(start + size) : '' };
+  }
+
+  watchRun(request: pipeline.WatchRunRequest): Observable<pipeline.WatchRunResponse> {
+    const first = this.find(request.runId);
+    return new Observable<pipeline.WatchRunResponse>((sub) => {
+      const onChange = (record: RunRecord, change: RunChange) => {
+        const run = toRun(record);
+        if (change.kind === 'stage') sub.next({ run, stage: toStageStatus(change.stage) });
+        else if (change.kind === 'progress') sub.next({ run, trainingProgress: run.trainingProgress });
+        if (isFinished(record) && change.kind === 'run') sub.complete();
+      };
+      sub.next({ run: toRun(first) });
+      if (isFinished(first)) {
+        sub.complete();
+        return undefined;
+      }
+      this.records.changes.on(first.runId, onChange);
+      return () => this.records.changes.off(first.runId, onChange);
+    });
+  }
+
+  cancelRun(request: pipeline.CancelRunRequest): pipeline.CancelRunResponse {
+    const record = this.find(request.runId);
+    if (isFinished(record)) return { run: toRun(record) };
+    const reason = request.reason || 'cancelled';
+    markCancelled(this.store, record.runId, reason);
+    return { run: toRun(this.records.cancel(record.runId, reason) ?? record) };
+  }
+
+  private find(runId: string): RunRecord {
+    const record = this.records.get(checkSegment(runId));
+    if (!record) throw notFound(`run ${runId}`);
+    return record;
+  }
+
+  /** The uploaded source file of a DatasetService upload (the run ingests it as its dataset). */
+  private uploadedDataset(datasetId: string): string {
+    const id = checkSegment(datasetId, 'dataset id');
+    const file = ['jsonl', 'csv', 'txt']
+      .map((ext) => `datasets/${id}/source.${ext}`)
+      .find((p) => this.store.exists(p));
+    if (!file) throw notFound(`dataset ${id}`);
+    return file;
+  }
+}

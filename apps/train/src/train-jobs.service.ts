@@ -1,0 +1,51 @@
+// The train service's side of training jobs: record a job for a run and hand it to the job runner,
+// resume unfinished jobs when the service starts, stop the children it started when it stops.
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { newEnvelope, Topics, validateEvent, type DatasetTokenized } from '@ftune/contracts';
+import type { ArtifactStore } from '@ftune/storage';
+import {
+  PRODUCER,
+  ProcessJobRunner,
+  recordJob,
+  STORE,
+  type EventProducer,
+  type JobRecord,
+} from '@ftune/transport';
+
+@Injectable()
+export class TrainJobs implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(STORE) private readonly store: ArtifactStore,
+    @Inject(PRODUCER) private readonly producer: EventProducer,
+    @Inject(ProcessJobRunner) private readonly runner: ProcessJobRunner,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.runner.resumeAll();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stopAll();
+  }
+
+  /** Records and starts the run's job; a run whose training is complete re-emits model.trained instead. */
+  async start(input: DatasetTokenized): Promise<{ job?: JobRecord; created: boolean }> {
+    const done = this.store.completion(input.runId, 'train');
+    if (done?.outputs.event) {
+      await this.producer.publish(
+        Topics.modelTrained,
+        validateEvent(Topics.modelTrained, {
+          ...(done.outputs.event as object),
+          ...newEnvelope(input.runId),
+        }),
+      );
+    }
+    const { job, created } = recordJob(this.store, input);
+    if (!done) this.runner.ensure(input.runId);
+    return { job, created };
+  }
+
+  cancel(runId: string, reason: string): void {
+    this.runner.cancel(runId, reason);
+  }
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import type { ArtifactStore } from '@ftune/storage';
+import {
+  KAFKA_CONTROLLER,
+  LOGGER,
+  PRODUCER,
+  ProcessJobRunner,
+  STORE,
+  type EventProducer,
+  type Logger,
+} from '@ftune/transport';
+import { TrainingGrpcController } from './train.grpc.controller';
+import { TrainKafkaController } from './train.kafka.controller';
+import { TrainJobs } from './train-jobs.service';
+
+@Module({
+  controllers: [TrainingGrpcController],
+  providers: [
+    {
+      provide: ProcessJobRunner,
+      useFactory: (store: ArtifactStore, producer: EventProducer, log: Logger) =>
+        new ProcessJobRunner(store, producer, log),
+      inject: [STORE, PRODUCER, LOGGER],
+    },
+    TrainJobs,
+    TrainKafkaController,
+    { provide: KAFKA_CONTROLLER, useExisting: TrainKafkaController },
+  ],
+})
+export class TrainModule {}

@@ -1,0 +1,79 @@
+// The gRPC side of a service: NestJS transport options for one of the six services (contracts loaded
+// from proto/, grpc.health.v1 added to the same server, message sizes bounded) and the mapping of
+// errors to gRPC status codes, so a client sees INVALID_ARGUMENT for its own mistakes, NOT_FOUND for
+// unknown ids and INTERNAL (without internals) for the rest.
+import { status } from '@grpc/grpc-js';
+import type { ArgumentsHost, RpcExceptionFilter } from '@nestjs/common';
+import { RpcException, Transport, type GrpcOptions } from '@nestjs/microservices';
+import { HealthImplementation } from 'grpc-health-check';
+import { throwError, type Observable } from 'rxjs';
+import { UserError } from '@ftune/common';
+import { InvalidEventError } from '@ftune/contracts';
+import { grpcTransportOptions, type ProtoServiceName } from '@ftune/proto';
+import type { Logger } from './log';
+
+/** An error carrying a gRPC status code (thrown by handlers for NOT_FOUND, FAILED_PRECONDITION …). */
+export class GrpcError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GrpcError';
+  }
+}
+
+/** An ISO-8601 time as a google.protobuf.Timestamp (undefined stays unset). */
+export function toTimestamp(iso: string | undefined): { seconds: number; nanos: number } | undefined {
+  if (!iso) return undefined;
+  const ms = Date.parse(iso);
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+}
+
+export const notFound = (what: string) => new GrpcError(status.NOT_FOUND, `${what} not found`);
+
+export function grpcServerOptions(
+  name: ProtoServiceName,
+  url: string,
+  health: HealthImplementation,
+  maxMessageBytes: number,
+): GrpcOptions {
+  return {
+    transport: Transport.GRPC,
+    options: {
+      ...grpcTransportOptions(name, url),
+      maxReceiveMessageLength: maxMessageBytes,
+      maxSendMessageLength: maxMessageBytes,
+      gracefulShutdown: true,
+      onLoadPackageDefinition: (_pkg: unknown, server: Parameters<HealthImplementation['addToServer']>[0]) =>
+        health.addToServer(server),
+    },
+  };
+}
+
+export function toGrpcError(error: unknown): { code: status; message: string } {
+  if (error instanceof RpcException) {
+    const e = error.getError();
+    if (typeof e === 'object' && e !== null && 'code' in e) return e as { code: status; message: string };
+    return { code: status.UNKNOWN, message: String(e) };
+  }
+  if (error instanceof GrpcError) return { code: error.code, message: error.message };
+  if (error instanceof UserError || error instanceof InvalidEventError) {
+    return { code: status.INVALID_ARGUMENT, message: error.message };
+  }
+  return { code: status.INTERNAL, message: 'internal error' };
+}
+
+export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
+  constructor(private readonly log: Logger) {}
+
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    const mapped = toGrpcError(exception);
+    if (mapped.code === status.INTERNAL || mapped.code === status.UNKNOWN) {
+      this.log.error('rpc failed', {
+        error: exception instanceof Error ? exception.stack : String(exception),
+      });
+    }
+    return throwError(() => mapped);
+  }
+}

@@ -1,0 +1,167 @@
+// The local job runner: each training job is a child process (`ftune train-job --run-id X --resume`).
+// A job that dies before finishing (killed, crashed) is started again, up to `maxAttempts` times, and
+// resumes from its last checkpoint; after that the run is marked failed. A job left running by a
+// previous service process is adopted (watched by pid) rather than started twice. Cancel stops it
+// with SIGTERM (the trainer writes a checkpoint and exits); service shutdown stops the children it
+// started, which resume when the service starts again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { newEnvelope, Topics } from '@ftune/contracts';
+import type { ArtifactStore } from '@ftune/storage';
+import type { EventProducer } from './kafka';
+import type { Logger } from './log';
+import { cancellation } from './runs';
+import { jobFinished, processAlive, readJob, updateJob } from './train-jobs';
+
+export interface JobRunnerOptions {
+  /** argv of the job without the run id, e.g. [node, ftune.js, 'train-job']. */
+  command?: string[];
+  maxAttempts?: number;
+  restartDelayMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_JOB_COMMAND = [
+  process.execPath,
+  resolve(__dirname, '../../../apps/cli/bin/ftune.js'),
+  'train-job',
+];
+
+export class ProcessJobRunner {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly watching = new Set<string>();
+  private stopping = false;
+  private readonly command: string[];
+  private readonly maxAttempts: number;
+  private readonly restartDelayMs: number;
+
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly producer: EventProducer,
+    private readonly log: Logger,
+    private readonly options: JobRunnerOptions = {},
+  ) {
+    this.command = options.command ?? DEFAULT_JOB_COMMAND;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.restartDelayMs = options.restartDelayMs ?? 1000;
+  }
+
+  /** Makes sure the run's job is running unless it is finished: starts, restarts or adopts it. */
+  ensure(runId: string): void {
+    if (this.stopping || this.children.has(runId) || this.watching.has(runId)) return;
+    const job = readJob(this.store, runId);
+    if (!job || jobFinished(job)) return;
+    if (job.pid && processAlive(job.pid)) {
+      this.adopt(runId, job.pid);
+      return;
+    }
+    if (job.attempt >= this.maxAttempts) {
+      void this.fail(runId, `training job died ${job.attempt} times`);
+      return;
+    }
+    this.spawnAttempt(runId);
+  }
+
+  /** Jobs a previous service process left unfinished. */
+  resumeAll(): void {
+    for (const runId of this.store.listRuns()) {
+      const job = readJob(this.store, runId);
+      if (job && !jobFinished(job)) this.ensure(runId);
+    }
+  }
+
+  cancel(runId: string, reason: string): void {
+    const job = readJob(this.store, runId);
+    if (!job || jobFinished(job)) return;
+    updateJob(this.store, runId, (j) => {
+      j.state = 'cancelled';
+      j.error = reason;
+    });
+    const pid = this.children.get(runId)?.pid ?? job.pid;
+    if (pid && processAlive(pid)) process.kill(pid, 'SIGTERM');
+  }
+
+  /** Stops the children this process started (they checkpoint and exit) and waits for them. */
+  async stopAll(timeoutMs = 30_000): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.children.values()].map(
+      (child) =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done();
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+          setTimeout(() => {
+            child.kill('SIGKILL');
+            done();
+          }, timeoutMs).unref();
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  private spawnAttempt(runId: string): void {
+    const job = updateJob(this.store, runId, (j) => {
+      j.attempt += 1;
+      j.state = 'running';
+      j.pid = undefined;
+    });
+    const [cmd, ...args] = this.command;
+    const child = spawn(cmd, [...args, '--run-id', runId, '--resume'], {
+      env: { ...process.env, ...this.options.env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    this.children.set(runId, child);
+    updateJob(this.store, runId, (j) => {
+      j.pid = child.pid;
+    });
+    this.log.info('training job started', { runId, attempt: job.attempt, pid: child.pid });
+    child.once('exit', (code, signal) => {
+      this.children.delete(runId);
+      this.afterExit(runId, `exit code ${code ?? 'none'}${signal ? `, signal ${signal}` : ''}`);
+    });
+  }
+
+  private adopt(runId: string, pid: number): void {
+    this.watching.add(runId);
+    this.log.info('adopted a running training job', { runId, pid });
+    const timer = setInterval(() => {
+      if (processAlive(pid)) return;
+      clearInterval(timer);
+      this.watching.delete(runId);
+      this.afterExit(runId, 'the adopted process ended');
+    }, 500);
+    timer.unref();
+  }
+
+  private afterExit(runId: string, how: string): void {
+    const job = readJob(this.store, runId);
+    if (!job || jobFinished(job) || this.stopping) return;
+    const cancelled = cancellation(this.store, runId);
+    if (cancelled) {
+      updateJob(this.store, runId, (j) => {
+        j.state = 'cancelled';
+        j.error = cancelled.reason;
+      });
+      return;
+    }
+    this.log.warn('training job ended before finishing', { runId, attempt: job.attempt, how });
+    if (job.attempt >= this.maxAttempts) {
+      void this.fail(runId, `training job ended before finishing (${how}) ${job.attempt} times`);
+      return;
+    }
+    setTimeout(() => this.ensure(runId), this.restartDelayMs).unref();
+  }
+
+  private async fail(runId: string, reason: string): Promise<void> {
+    updateJob(this.store, runId, (j) => {
+      j.state = 'failed';
+      j.error = reason;
+    });
+    this.log.error('training job failed', { runId, reason });
+    await this.producer
+      .publish(Topics.runFailed, { ...newEnvelope(runId), stage: 'train', reason })
+      .catch((error: unknown) => {
+        this.log.error('could not publish run.failed', { runId, error });
+      });
+  }
+}

@@ -1,0 +1,85 @@
+// Kafka for the services (kafkajs): the client from the service's settings (TLS, SASL), a producer that
+// keys every event by its run id, and topic creation at start. The consumer with retries and the
+// dead-letter topics is in ./consumer.ts.
+import { Kafka, logLevel, Partitioners, type Producer, type SASLOptions } from 'kafkajs';
+import { ALL_TOPICS, dlqTopic, type EventByTopic, type Topic } from '@ftune/contracts';
+import type { KafkaSettings } from './config';
+import type { Logger } from './log';
+
+export function createKafka(settings: KafkaSettings, clientId: string, log?: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    sasl: settings.sasl as SASLOptions | undefined,
+    connectionTimeout: 5000,
+    retry: { retries: 8, initialRetryTime: 200 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      if (!log) return;
+      const { message, ...rest } = entry.log;
+      const fields = { namespace: entry.namespace, ...rest };
+      if (entry.level <= logLevel.ERROR) log.error(`kafka: ${message}`, fields);
+      else log.warn(`kafka: ${message}`, fields);
+    },
+  });
+}
+
+/** Every event topic and its dead-letter topic; created once (existing topics are left as they are). */
+export async function ensureTopics(kafka: Kafka, partitions = 3): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = [...ALL_TOPICS, ...ALL_TOPICS.map(dlqTopic)].filter((t) => !existing.has(t));
+    if (wanted.length > 0) {
+      await admin.createTopics({
+        topics: wanted.map((topic) => ({ topic, numPartitions: partitions })),
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Publishes events, keyed by run id, acknowledged by all in-sync replicas before it resolves. */
+export class EventProducer {
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: true,
+    });
+  }
+
+  async publish<T extends Topic>(
+    topic: T,
+    event: EventByTopic[T],
+    headers?: Record<string, string>,
+  ): Promise<void> {
+    await this.send(topic, event.runId, JSON.stringify(event), headers);
+  }
+
+  /** Raw send (dead-letter records). */
+  async send(
+    topic: string,
+    key: string | null,
+    value: string,
+    headers?: Record<string, string>,
+  ): Promise<void> {
+    this.connected ??= this.producer.connect();
+    await this.connected;
+    await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) {
+      await this.connected.catch(() => undefined);
+      await this.producer.disconnect();
+      this.connected = undefined;
+    }
+  }
+}

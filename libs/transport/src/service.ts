@@ -1,0 +1,174 @@
+// Starting and stopping one service: configuration from the environment, a NestJS microservice on the
+// gRPC transport (bearer-token guard and error mapping on every handler, grpc.health.v1 on the same
+// port), and the Kafka consumer of the app's @OnEvent handlers under the group `<prefix>-<name>-server`.
+// Shutdown (SIGTERM/SIGINT): health turns NOT_SERVING, the consumer stops after the message in hand
+// (its offset committed), the gRPC server drains, app hooks run, the producer flushes.
+import 'reflect-metadata';
+import { Global, Module, type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Kafka } from 'kafkajs';
+import { ArtifactStore } from '@ftune/storage';
+import { BearerAuthGuard } from './auth';
+import { consumerGroup, loadServiceConfig, type Env, type ServiceConfig, type ServiceName } from './config';
+import { StageConsumer } from './consumer';
+import { GrpcErrorFilter, grpcServerOptions } from './grpc';
+import { createKafka, ensureTopics, EventProducer } from './kafka';
+import { createLogger, nestLogger, type Logger } from './log';
+import { eventHandlers } from './on-event';
+import { StageRunner } from './stage-runner';
+
+/** Injection tokens of what every service gets (inject with @Inject(TOKEN): the apps run without emitted metadata). */
+export const SERVICE_CONFIG = Symbol('ServiceConfig');
+export const LOGGER = Symbol('Logger');
+export const STORE = Symbol('ArtifactStore');
+export const PRODUCER = Symbol('EventProducer');
+export const KAFKA = Symbol('Kafka');
+export const STAGE_RUNNER = Symbol('StageRunner');
+/** An app provides its Kafka controller under this token (`useExisting`), or none. */
+export const KAFKA_CONTROLLER = Symbol('KafkaController');
+
+export interface ServiceDeps {
+  config: ServiceConfig;
+  log: Logger;
+  store: ArtifactStore;
+  kafka: Kafka;
+  producer: EventProducer;
+}
+
+function transportModule(deps: ServiceDeps): DynamicModule {
+  @Global()
+  @Module({})
+  class TransportModule {}
+  return {
+    module: TransportModule,
+    providers: [
+      { provide: SERVICE_CONFIG, useValue: deps.config },
+      { provide: LOGGER, useValue: deps.log },
+      { provide: STORE, useValue: deps.store },
+      { provide: KAFKA, useValue: deps.kafka },
+      { provide: PRODUCER, useValue: deps.producer },
+      { provide: STAGE_RUNNER, useValue: new StageRunner(deps.store, deps.producer, deps.log) },
+    ],
+    exports: [SERVICE_CONFIG, LOGGER, STORE, KAFKA, PRODUCER, STAGE_RUNNER],
+  };
+}
+
+export interface RunningService {
+  config: ServiceConfig;
+  app: INestMicroservice;
+  log: Logger;
+  /** Graceful stop (what SIGTERM does); resolves when everything is closed. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Env;
+  /** Install SIGTERM/SIGINT handlers that stop the service and exit (default true). */
+  handleSignals?: boolean;
+  /** Runs before the service starts (e.g. choosing the compute backend); its answer is logged. */
+  prepare?: () => Promise<string | undefined>;
+}
+
+export async function startService(
+  name: ServiceName,
+  appModule: Type<unknown>,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const config = loadServiceConfig(name, options.env ?? process.env);
+  const log = createLogger({ service: name });
+  const store = new ArtifactStore(config.artifactsDir);
+  const kafka = createKafka(config.kafka, `ftune-${name}`, log);
+  const producer = new EventProducer(kafka);
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  const prepared = await options.prepare?.();
+  if (prepared) log.info(prepared);
+
+  @Module({ imports: [transportModule({ config, log, store, kafka, producer }), appModule] })
+  class RootModule {}
+
+  await ensureTopics(kafka);
+  const url = `${config.bind}:${config.port}`;
+  const app = await NestFactory.createMicroservice(RootModule, {
+    ...grpcServerOptions(name, url, health, config.maxMessageBytes),
+    logger: nestLogger(log),
+  });
+  app.useGlobalGuards(new BearerAuthGuard(config.authToken));
+  app.useGlobalFilters(new GrpcErrorFilter(log));
+  await app.listen();
+
+  let consumer: StageConsumer | undefined;
+  const controller = app.get<object | undefined>(KAFKA_CONTROLLER, { strict: false });
+  const handlers = controller ? eventHandlers(controller) : new Map();
+  if (handlers.size > 0) {
+    consumer = new StageConsumer(
+      kafka,
+      producer,
+      {
+        groupId: consumerGroup(config.kafka, name),
+        stage: name,
+        handlers,
+        maxAttempts: config.maxAttempts,
+        retryBackoffMs: config.retryBackoffMs,
+      },
+      log,
+    );
+    await consumer.start();
+  }
+  health.setStatus('', 'SERVING');
+  log.info('service ready', {
+    grpc: url,
+    topics: [...handlers.keys()],
+    group: consumer ? consumerGroup(config.kafka, name) : undefined,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down');
+      health.setStatus('', 'NOT_SERVING');
+      await consumer?.stop();
+      await app.close();
+      await producer.close();
+      log.info('stopped');
+    })());
+
+  if (options.handleSignals ?? true) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info('signal received', { signal });
+      const timer = setTimeout(() => process.exit(1), 30_000);
+      timer.unref();
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { config, app, log, stop };
+}
+
+/** `main.ts` of each app: start, or print the configuration problem and exit 2. */
+export function runServiceMain(
+  name: ServiceName,
+  appModule: Type<unknown>,
+  options: StartOptions = {},
+): void {
+  startService(name, appModule, options).catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: 'error',
+        service: name,
+        msg: 'failed to start',
+        error: message,
+      }) + '\n',
+    );
+    process.exit(2);
+  });
+}

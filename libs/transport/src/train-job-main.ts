@@ -1,0 +1,141 @@
+// The body of one training job attempt (`ftune train-job --run-id X --resume`): runs the train stage of
+// @ftune/pipeline for the recorded job outside any Kafka message, resuming from the stage folder's
+// last checkpoint, reports progress into the job record and as training.progress.v1, then records the
+// stage complete and emits model.trained.v1. SIGTERM/SIGINT and a cancelled run stop it after a
+// checkpoint. A job whose stage is already complete only re-emits its result.
+import { newEnvelope, Topics, validateEvent, type EventByTopic, type Topic } from '@ftune/contracts';
+import { trainStage, type StageContext } from '@ftune/pipeline';
+import type { ArtifactStore } from '@ftune/storage';
+import { UserError } from '@ftune/common';
+import { errorText } from './consumer';
+import type { EventProducer } from './kafka';
+import type { Logger } from './log';
+import { cancellation } from './runs';
+import { progressOf, readJob, updateJob } from './train-jobs';
+
+export interface TrainJobDeps {
+  store: ArtifactStore;
+  producer: EventProducer;
+  log: Logger;
+}
+
+/** Runs the job of `runId`; resolves with the process exit code. */
+export async function runTrainJobAttempt(runId: string, deps: TrainJobDeps): Promise<number> {
+  const { store, producer } = deps;
+  const log = deps.log.child({ runId, stage: 'train' });
+  const job = readJob(store, runId);
+  if (!job) throw new UserError(`run ${runId} has no training job (runs/${runId}/train-job.json)`);
+  if (job.state === 'cancelled' || job.state === 'failed') {
+    log.info(`job is ${job.state}; nothing to do`);
+    return 0;
+  }
+  const done = store.completion(runId, 'train');
+  if (done?.outputs.event) {
+    const out = validateEvent(Topics.modelTrained, {
+      ...(done.outputs.event as object),
+      ...newEnvelope(runId),
+    });
+    await producer.publish(Topics.modelTrained, out);
+    markSucceeded(store, runId, out);
+    log.info('train stage already complete; result re-emitted');
+    return 0;
+  }
+
+  const abort = new AbortController();
+  let cancelReason: string | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info('stopping after a checkpoint', { signal });
+    abort.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const poll = setInterval(() => {
+    const c =
+      cancellation(store, runId) ??
+      (readJob(store, runId)?.state === 'cancelled' ? { reason: 'job cancelled' } : undefined);
+    if (c && !abort.signal.aborted) {
+      cancelReason = c.reason;
+      abort.abort();
+    }
+  }, 1000);
+
+  let lastWrite = 0;
+  const ctx: StageContext = {
+    store,
+    log: (message, fields) => log.info(message, fields),
+    signal: abort.signal,
+    emit: async <T extends Topic>(topic: T, event: EventByTopic[T]) => {
+      if (topic === Topics.trainingProgress) {
+        const p = event as EventByTopic[typeof Topics.trainingProgress];
+        const now = Date.now();
+        if (now - lastWrite > 1000 || p.step === p.totalSteps) {
+          lastWrite = now;
+          updateJob(store, runId, (j) => {
+            j.progress = progressOf(p);
+          });
+        }
+      }
+      await producer.publish(topic, event);
+    },
+  };
+
+  try {
+    updateJob(store, runId, (j) => {
+      j.state = 'running';
+      j.pid = process.pid;
+    });
+    log.info('training', { attempt: job.attempt });
+    const out = await trainStage.handle(job.input, ctx);
+    if (abort.signal.aborted) return stopped(store, runId, cancelReason, log);
+    const event = validateEvent(Topics.modelTrained, out);
+    store.markComplete(runId, 'train', { event });
+    await producer.publish(Topics.modelTrained, event);
+    markSucceeded(store, runId, event);
+    log.info('training finished', {
+      modelDir: event.modelDir,
+      steps: event.steps,
+      finalLoss: event.finalLoss,
+    });
+    return 0;
+  } catch (error) {
+    if (abort.signal.aborted) return stopped(store, runId, cancelReason, log);
+    const reason = `train: ${errorText(error)}`;
+    updateJob(store, runId, (j) => {
+      j.state = 'failed';
+      j.error = reason;
+    });
+    await producer.publish(Topics.runFailed, { ...newEnvelope(runId), stage: 'train', reason });
+    log.error('training failed', { error: reason });
+    return 1;
+  } finally {
+    clearInterval(poll);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function markSucceeded(
+  store: ArtifactStore,
+  runId: string,
+  out: EventByTopic[typeof Topics.modelTrained],
+): void {
+  updateJob(store, runId, (j) => {
+    j.state = 'succeeded';
+    j.modelDir = out.modelDir;
+    j.metricsPath = out.metricsPath;
+    j.error = '';
+  });
+}
+
+/** Stopped by a signal (the runner or a restart resumes it) or by cancellation (final). */
+function stopped(store: ArtifactStore, runId: string, cancelReason: string | undefined, log: Logger): number {
+  updateJob(store, runId, (j) => {
+    if (cancelReason) {
+      j.state = 'cancelled';
+      j.error = cancelReason;
+    }
+    j.pid = undefined;
+  });
+  log.info(cancelReason ? 'training cancelled' : 'training stopped; it resumes from its last checkpoint');
+  return cancelReason ? 0 : 143;
+}

@@ -1,0 +1,97 @@
+// Training jobs, outside any Kafka message: the train service records a job in the artifact store
+// (runs/<id>/train-job.json, beside — not inside — the train stage folder, so a stage reset keeps it),
+// starts it through a job runner and commits its input offset. The job (`ftune train-job --run-id X
+// --resume`, a child process locally, a Kubernetes Job in the cluster) updates the record, emits
+// training.progress.v1 and model.trained.v1, and resumes from its last checkpoint when restarted.
+import type { DatasetTokenized, Envelope, TrainingProgress } from '@ftune/contracts';
+import { checkSegment, type ArtifactStore } from '@ftune/storage';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A training.progress.v1 report without its envelope, with the time it was made. */
+export type JobProgress = Omit<TrainingProgress, keyof Envelope> & { reportedAt: string };
+
+/** The figures of a training.progress.v1 event as a JobProgress. */
+export function progressOf(event: TrainingProgress): JobProgress {
+  const { runId: _r, eventId: _e, occurredAt, ...figures } = event;
+  return { ...figures, reportedAt: occurredAt };
+}
+
+export interface JobRecord {
+  jobId: string;
+  runId: string;
+  state: JobStatus;
+  /** Times the runner started the job. */
+  attempt: number;
+  /** Process id of the running attempt (process runner). */
+  pid?: number;
+  /** The event that asked for training. */
+  input: DatasetTokenized;
+  progress?: JobProgress;
+  checkpointDir: string;
+  modelDir: string;
+  metricsPath: string;
+  error: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const jobIdOf = (runId: string) => `train-${runId}`;
+export const jobPath = (runId: string) => `runs/${checkSegment(runId)}/train-job.json`;
+const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+export const jobFinished = (job: JobRecord) => FINAL.includes(job.state);
+
+export function runIdOfJob(jobId: string): string {
+  const m = /^train-(.+)$/.exec(jobId);
+  return checkSegment(m ? m[1] : jobId, 'job id');
+}
+
+export function readJob(store: ArtifactStore, runId: string): JobRecord | undefined {
+  return store.tryReadJson<JobRecord>(jobPath(runId));
+}
+
+/** Applies `change` to the job's record and writes it atomically; returns the new record. */
+export function updateJob(store: ArtifactStore, runId: string, change: (job: JobRecord) => void): JobRecord {
+  const job = readJob(store, runId);
+  if (!job) throw new Error(`no training job for run ${runId}`);
+  change(job);
+  job.updatedAt = new Date().toISOString();
+  store.writeJson(jobPath(runId), job);
+  return job;
+}
+
+/** Records a job for `input` unless the run has one; returns it and whether it was created. */
+export function recordJob(
+  store: ArtifactStore,
+  input: DatasetTokenized,
+): { job: JobRecord; created: boolean } {
+  const existing = readJob(store, input.runId);
+  if (existing) return { job: existing, created: false };
+  const now = new Date().toISOString();
+  const job: JobRecord = {
+    jobId: jobIdOf(input.runId),
+    runId: input.runId,
+    state: 'queued',
+    attempt: 0,
+    input,
+    checkpointDir: '',
+    modelDir: '',
+    metricsPath: '',
+    error: '',
+    createdAt: now,
+    updatedAt: now,
+  };
+  store.writeJson(jobPath(input.runId), job);
+  return { job, created: true };
+}
+
+/** Whether a process id is alive (signal 0). */
+export function processAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
