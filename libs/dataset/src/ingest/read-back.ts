@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { readLines, UserError } from '@ftune/common';
 import type { JsonObject } from '../records/record';
 import type { SplitName } from '../split/split';
+import { fileChunks } from '../readers/open';
 import { SPLIT_FILES } from './ingest';
 import type { Manifest } from './manifest';
 
@@ -13,7 +14,7 @@ export async function* readSplit(dir: string, split: SplitName): AsyncGenerator<
   const file = path.join(dir, SPLIT_FILES[split]);
   if (!fs.existsSync(file))
     throw new UserError(`${file} not found: is ${dir} an ingested dataset (ftune ingest)?`);
-  for await (const l of readLines(fs.createReadStream(file, { highWaterMark: 1 << 20 }))) {
+  for await (const l of readLines(fileChunks(file))) {
     if (l.text === '') continue;
     try {
       yield JSON.parse(l.text) as JsonObject;
