@@ -5,6 +5,6 @@ export type { GPTNeoBatch, LossTerms, ParamSpec, ParamKind } from './model';
 export type { GenerateOptions } from './sampling';
 export { validateGenerateOptions } from './sampling';
 export { createModel } from './create';
-export { loadModel, saveModel, readHfConfig, TOKENIZER_FILES } from './io';
+export { loadModel, loadWeightsInto, saveModel, readHfConfig, TOKENIZER_FILES } from './io';
 export type { SaveOptions } from './io';
 export * as safetensors from './safetensors';

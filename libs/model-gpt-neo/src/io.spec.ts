@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gptNeoConfig } from './config';
 import { createModel } from './create';
-import { loadModel, saveModel } from './io';
+import { loadModel, loadWeightsInto, saveModel } from './io';
 import { type NamedTensor, SafetensorsReader, writeSafetensorsFile } from './safetensors';
 
 const config = gptNeoConfig('tiny', { vocabSize: 40, hiddenSize: 8, numHeads: 2, maxPositionEmbeddings: 16, windowSize: 3 });
@@ -62,6 +62,22 @@ describe('saveModel / loadModel', () => {
 
   it('loads back to identical logits', () => {
     expect(Array.from(logitsOf(saved))).toEqual(Array.from(reference));
+  });
+
+  it('loads a folder into a live model of the same architecture, and refuses another architecture', () => {
+    const other = createModel(config, 99);
+    try {
+      loadWeightsInto(other, saved);
+      expect(Array.from(tf.tidy(() => other.logits(ids).dataSync()))).toEqual(Array.from(reference));
+    } finally {
+      other.dispose();
+    }
+    const bigger = createModel({ ...config, hiddenSize: 16 }, 1);
+    try {
+      expect(() => loadWeightsInto(bigger, saved)).toThrow(/different architecture/);
+    } finally {
+      bigger.dispose();
+    }
   });
 
   it('tolerates lm_head.weight and the old attention buffers', () => {

@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
-import { configFromHf, configToHf } from './config';
-import { GPTNeoModel, parameterSpecs } from './model';
+import { type GPTNeoConfig, configFromHf, configToHf } from './config';
+import { GPTNeoModel, type ParamSpec, parameterSpecs } from './model';
 import { type NamedTensor, WeightFolder, writeWeights } from './safetensors';
 
 /** Files a Hugging Face tokenizer may consist of; copied beside saved weights. */
@@ -33,9 +33,8 @@ export function readHfConfig(dir: string) {
 
 const sourceDirs = new WeakMap<GPTNeoModel, string>();
 
-/** Loads a GPT-Neo model from a Hugging Face folder (float32 in memory; F16/BF16 files are widened). */
-export function loadModel(dir: string): GPTNeoModel {
-  const config = readHfConfig(dir);
+/** A folder's weights checked against a config: every parameter present with its shape, nothing foreign. */
+function checkedWeights(dir: string, config: GPTNeoConfig): { valueOf: (spec: ParamSpec) => tf.Tensor; close: () => void } {
   const weights = WeightFolder.open(dir);
   try {
     const specs = parameterSpecs(config);
@@ -50,27 +49,57 @@ export function loadModel(dir: string): GPTNeoModel {
     if (missing.length > 0) {
       throw new UserError(`${dir}: missing ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
     }
+    const shapeError = (name: string, shape: number[], want: number[], hint = '') => new UserError(`${dir}: ${name} has shape [${shape}], expected [${want}]${hint}`);
     if (weights.has('lm_head.weight')) {
       const shape = weights.info('lm_head.weight').shape;
-      if (shape.join() !== [config.vocabSize, config.hiddenSize].join()) {
-        throw new UserError(`${dir}: lm_head.weight has shape [${shape}], expected [${config.vocabSize}, ${config.hiddenSize}]`);
+      if (shape.join() !== [config.vocabSize, config.hiddenSize].join()) throw shapeError('lm_head.weight', shape, [config.vocabSize, config.hiddenSize]);
+    }
+    for (const spec of specs) {
+      const shape = weights.info(fileName(spec.name)).shape;
+      if (shape.join() !== spec.hfShape.join()) {
+        const transposed = spec.kind === 'linear' && shape.join() === [...spec.hfShape].reverse().join();
+        throw shapeError(fileName(spec.name), shape, spec.hfShape, transposed ? ' (transposed? nn.Linear weights are stored [out, in])' : '');
       }
     }
-    const model = new GPTNeoModel(config, (spec) => {
-      const name = fileName(spec.name);
-      const shape = weights.info(name).shape;
-      if (shape.join() !== spec.hfShape.join()) {
-        const hint = spec.kind === 'linear' && shape.join() === [...spec.hfShape].reverse().join() ? ' (transposed? nn.Linear weights are stored [out, in])' : '';
-        throw new UserError(`${dir}: ${name} has shape [${shape}], expected [${spec.hfShape}]${hint}`);
-      }
-      const values = weights.readFloat32(name);
+    const valueOf = (spec: ParamSpec): tf.Tensor => {
+      const values = weights.readFloat32(fileName(spec.name));
       if (spec.kind !== 'linear') return tf.tensor(values, spec.hfShape);
       // Transposed by a kernel, [out, in] → [in, out]: on the native backend this also moves the values out of
       // JS memory now, so the file's copy can be collected while loading rather than after the first step.
       return tf.tidy(() => tf.transpose(tf.tensor(values, spec.hfShape)));
-    });
+    };
+    return { valueOf, close: () => weights.close() };
+  } catch (e) {
+    weights.close();
+    throw e;
+  }
+}
+
+/** Loads a GPT-Neo model from a Hugging Face folder (float32 in memory; F16/BF16 files are widened). */
+export function loadModel(dir: string): GPTNeoModel {
+  const config = readHfConfig(dir);
+  const weights = checkedWeights(dir, config);
+  try {
+    const model = new GPTNeoModel(config, weights.valueOf);
     sourceDirs.set(model, dir);
     return model;
+  } finally {
+    weights.close();
+  }
+}
+
+/** Replaces a live model's parameters by a folder's (e.g. resuming from a checkpoint); the architectures must match. */
+export function loadWeightsInto(model: GPTNeoModel, dir: string): void {
+  const config = readHfConfig(dir);
+  const want = parameterSpecs(model.config).map((s) => `${s.name}[${s.hfShape}]`).join();
+  if (parameterSpecs(config).map((s) => `${s.name}[${s.hfShape}]`).join() !== want) {
+    throw new UserError(`${dir}: config.json describes a different architecture than the model's`);
+  }
+  const weights = checkedWeights(dir, model.config);
+  try {
+    for (const spec of parameterSpecs(model.config)) {
+      tf.tidy(() => model.param(spec.name).assign(weights.valueOf(spec)));
+    }
   } finally {
     weights.close();
   }
