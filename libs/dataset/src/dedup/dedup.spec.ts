@@ -30,7 +30,7 @@ describe('SeenTable', () => {
     expect(t.addOrFind(hi(77), 77, 77, 9000)).toEqual({ line: 77, exact: true });
     expect(t.addOrFind(hi(77), 77, 12345, 9001)).toEqual({ line: 77, exact: false });
     t.reserve(100000);
-    expect(t.bytes).toBeGreaterThanOrEqual(((100000 * 4) / 3) * 16);
+    expect(t.bytes).toBeGreaterThanOrEqual(((100000 * 4) / 3) * 12);
     expect(t.addOrFind(hi(4999), 4999, 1, 9002)).toEqual({ line: 4999, exact: false });
     expect(t.size).toBe(5000);
   });

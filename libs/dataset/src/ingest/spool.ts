@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 
 const HEADER = 16;
-const SIZE = 4 << 20;
+const SIZE = 1 << 20;
 
 export class SpoolWriter {
   private readonly fd: number;

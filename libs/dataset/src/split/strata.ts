@@ -12,7 +12,7 @@ class PositionList {
   length = 0;
   push(u: number): void {
     if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
+      const next = new Uint32Array(Math.ceil(this.data.length * 1.5));
       next.set(this.data);
       this.data = next;
     }
