@@ -2,7 +2,9 @@
 // stages run on the in-process bus (`ftune run`, `npm start`) and behind Kafka (the services).
 // `runStage` makes every stage idempotent: a stage whose completion marker exists is not redone,
 // its recorded output event is re-emitted; an incomplete stage folder is cleared and redone.
-import type { Tracer } from '@opentelemetry/api';
+// Given a tracer, each stage runs in a span `stage <name>` (run id, stage, the figures its output
+// event carries, warnings as span events, error status on failure): @opentelemetry/api only.
+import { SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { newEnvelope, validateEvent, type EventByTopic, type StageName, type Topic } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';
 
@@ -20,6 +22,8 @@ export interface StageContext {
   store: ArtifactStore;
   /** Structured log line (the caller adds the run id and stage). */
   log(message: string, fields?: Record<string, unknown>): void;
+  /** Something the user should look at (rows truncated, template not found); falls back to `log`. */
+  warn?(message: string, fields?: Record<string, unknown>): void;
   /** Progress of long work; throttling is the receiver's business. */
   progress?(p: StageProgress): void;
   /** Events a stage emits while it works (training.progress.v1). */
@@ -27,6 +31,8 @@ export interface StageContext {
   /** Cancels the work (CancelRun / CancelJob / shutdown). */
   signal?: AbortSignal;
   tracer?: Tracer;
+  /** Extra attributes of the stage span (e.g. ftune.backend), set by the process running the stage. */
+  spanAttributes?: Attributes;
 }
 
 export interface Stage<I extends Topic = Topic, O extends Topic = Topic> {
@@ -36,6 +42,68 @@ export interface Stage<I extends Topic = Topic, O extends Topic = Topic> {
   handle(event: EventByTopic[I], ctx: StageContext): Promise<EventByTopic[O]>;
 }
 
+/** Span attributes of what a stage's output event carries (dataset hash, record counts, model …). */
+export function eventAttributes(event: object): Attributes {
+  const e = event as Record<string, unknown>;
+  const a: Attributes = {};
+  const put = (key: string, v: unknown) => {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') a[key] = v;
+  };
+  put('ftune.dataset_hash', e.datasetHash);
+  const counts = e.counts as Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(counts ?? {})) put(`ftune.records.${k}`, v);
+  put('ftune.tokens', e.tokens);
+  put('ftune.model_dir', e.modelDir);
+  put('ftune.training.steps', e.steps);
+  put('ftune.training.final_loss', e.finalLoss);
+  put('ftune.audit.passed', e.passed);
+  const config = e.config as { model?: Record<string, unknown> } | undefined;
+  put('ftune.model', config?.model?.preset ?? config?.model?.path ?? config?.model?.name);
+  return a;
+}
+
+/**
+ * Runs `fn` in a span `stage <name>` when a tracer is given: the context's log lines and warnings
+ * become span events, a failure sets the error status. Without a tracer, `fn` runs as it is.
+ */
+export async function withStageSpan<T>(
+  stageName: StageName,
+  runId: string,
+  ctx: StageContext,
+  fn: (ctx: StageContext, span: Span | undefined) => Promise<T>,
+): Promise<T> {
+  const tracer = ctx.tracer;
+  if (!tracer) return fn(ctx, undefined);
+  const attributes: Attributes = { 'ftune.run_id': runId, 'ftune.stage': stageName, ...ctx.spanAttributes };
+  return tracer.startActiveSpan(`stage ${stageName}`, { attributes }, async (span) => {
+    const traced: StageContext = {
+      ...ctx,
+      log(message, fields) {
+        span.addEvent('log', { message });
+        ctx.log(message, fields);
+      },
+      warn(message, fields) {
+        span.addEvent('warning', { message });
+        (ctx.warn ?? ctx.log)(message, fields);
+      },
+    };
+    try {
+      const result = await fn(traced, span);
+      span.setStatus({ code: SpanStatusCode.OK });
+      return result;
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 /** Runs `stage` on `event` once per run: re-emits the recorded result when the stage is already complete. */
 export async function runStage<I extends Topic, O extends Topic>(
   stage: Stage<I, O>,
@@ -43,15 +111,21 @@ export async function runStage<I extends Topic, O extends Topic>(
   ctx: StageContext,
 ): Promise<{ event: EventByTopic[O]; reused: boolean }> {
   const input = validateEvent(stage.consumes, event);
-  const done = ctx.store.completion(input.runId, stage.name);
-  if (done?.outputs.event) {
-    return {
-      event: validateEvent(stage.emits, { ...(done.outputs.event as object), ...newEnvelope(input.runId) }),
-      reused: true,
-    };
-  }
-  ctx.store.resetStage(input.runId, stage.name);
-  const out = validateEvent(stage.emits, await stage.handle(input, ctx));
-  ctx.store.markComplete(input.runId, stage.name, { event: out });
-  return { event: out, reused: false };
+  return withStageSpan(stage.name, input.runId, ctx, async (c, span) => {
+    span?.setAttributes(eventAttributes(input));
+    const done = c.store.completion(input.runId, stage.name);
+    if (done?.outputs.event) {
+      const again = validateEvent(stage.emits, {
+        ...(done.outputs.event as object),
+        ...newEnvelope(input.runId),
+      });
+      span?.setAttributes({ reused: true, ...eventAttributes(again) });
+      return { event: again, reused: true };
+    }
+    c.store.resetStage(input.runId, stage.name);
+    const out = validateEvent(stage.emits, await stage.handle(input, c));
+    c.store.markComplete(input.runId, stage.name, { event: out });
+    span?.setAttributes({ reused: false, ...eventAttributes(out) });
+    return { event: out, reused: false };
+  });
 }

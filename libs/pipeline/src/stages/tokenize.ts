@@ -106,6 +106,12 @@ export const tokenizeStage: Stage<typeof Topics.datasetIngested, typeof Topics.d
     ctx.log(
       `${train?.tokens ?? 0} training tokens (${train?.trainableTokens ?? 0} in the loss), ${train?.truncated ?? 0} truncated to ${maxLength}, ${train?.untrainable ?? 0} untrainable`,
     );
+    const warn = ctx.warn ?? ctx.log;
+    for (const [split, st] of Object.entries(summary.splits)) {
+      if (st?.truncated) warn(`${split}: ${st.truncated} rows truncated to ${maxLength} tokens`);
+      if (st?.untrainable)
+        warn(`${split}: ${st.untrainable} rows with no trained token (response template not found or cut off)`);
+    }
     return {
       ...newEnvelope(event.runId),
       datasetDir: event.datasetDir,
