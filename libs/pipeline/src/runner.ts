@@ -152,6 +152,19 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
   });
   for (const topic of Object.values(Topics)) bus.subscribe(topic, async (e) => hooks.onEvent?.(topic, e));
 
+  bus.subscribe(Topics.datasetIngested, async (e) => void (record.results.counts = e.counts));
+  bus.subscribe(Topics.datasetTokenized, async (e) => void (record.results.tokens = e.tokens));
+  bus.subscribe(Topics.modelTrained, async (e) => {
+    record.results.steps = e.steps;
+    record.results.finalLoss = e.finalLoss;
+    record.paths.model = store.path(e.modelDir);
+    record.paths.metrics = store.path(e.metricsPath);
+  });
+  bus.subscribe(Topics.modelEvaluated, async (e) => {
+    record.results.evaluation = e.summary;
+    record.paths.eval = store.path(e.evalPath);
+  });
+  // Stages after the read-model subscribers: a stage's output is recorded before the next stage starts
   const wire = <I extends Topic, O extends Topic>(stage: Stage<I, O>): void => {
     bus.subscribe(stage.consumes, async (event) => {
       current = stage.name;
@@ -174,19 +187,6 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     });
   };
   for (const s of STAGES) wire(s as unknown as Stage<Topic, Topic>);
-
-  bus.subscribe(Topics.datasetIngested, async (e) => void (record.results.counts = e.counts));
-  bus.subscribe(Topics.datasetTokenized, async (e) => void (record.results.tokens = e.tokens));
-  bus.subscribe(Topics.modelTrained, async (e) => {
-    record.results.steps = e.steps;
-    record.results.finalLoss = e.finalLoss;
-    record.paths.model = store.path(e.modelDir);
-    record.paths.metrics = store.path(e.metricsPath);
-  });
-  bus.subscribe(Topics.modelEvaluated, async (e) => {
-    record.results.evaluation = e.summary;
-    record.paths.eval = store.path(e.evalPath);
-  });
   let outcome: RunOutcome | undefined;
   bus.subscribe(Topics.modelAudited, async (e) => {
     record.results.audit = { passed: e.passed, reasons: e.reasons };
