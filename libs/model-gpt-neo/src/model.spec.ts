@@ -72,6 +72,7 @@ describe('GPTNeoModel (tiny)', () => {
     const logp = model.tokenLogProbs(base);
     const row0 = -Array.from(logp.slice(0, 6)).reduce((a, b) => a + b, 0);
     expect(weighted.lossSum).toBeCloseTo(2 * row0, 4);
+    expect([weighted.tokens, weighted.correct]).toEqual([plain.tokens, plain.correct]); // weights scale the loss only
     expect(plain.lossSum).toBeCloseTo(-Array.from(logp).reduce((a, b) => a + b, 0), 4);
     expect(Array.from(logp.slice(0, 3))).toEqual([0, expect.any(Number), 0]);
     // Argmax hits: teach the labels to be the argmax by feeding a batch whose labels are the model's own predictions.

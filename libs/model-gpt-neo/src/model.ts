@@ -319,12 +319,13 @@ export class GPTNeoModel {
     });
   }
 
-  /** Per-position next-token targets (shifted labels), their loss weights, and the number of trainable tokens. */
-  private targets(batch: GPTNeoBatch): { targets: Int32Array; weights: Float32Array; count: number } {
+  /** Per-position next-token targets (shifted labels), trainable flags, loss weights and the trainable count. */
+  private targets(batch: GPTNeoBatch): { targets: Int32Array; trainable: Float32Array; weights: Float32Array; count: number } {
     const { batchSize: B, seqLen: T, labels, segmentIds, exampleWeights } = batch;
     if (!labels) throw new Error('lossTerms: the batch has no labels');
-    const targets = new Int32Array(B * T); // 0 where ignored (weight 0)
-    const weights = new Float32Array(B * T);
+    const targets = new Int32Array(B * T); // 0 where not trainable
+    const trainable = new Float32Array(B * T); // 1 where position t predicts a trainable label
+    const weights = new Float32Array(B * T); // the row's example weight where trainable
     let count = 0;
     for (let b = 0; b < B; b++) {
       const w = exampleWeights ? exampleWeights[b] : 1;
@@ -335,30 +336,29 @@ export class GPTNeoModel {
         if (segmentIds && segmentIds[i] !== segmentIds[i + 1]) continue; // never predict across packed examples
         if (!(label >= 0 && label < this.config.vocabSize)) throw new UserError(`label ${label} at row ${b} is outside the vocabulary`);
         targets[i] = label;
+        trainable[i] = 1;
         weights[i] = w;
         count++;
       }
     }
-    return { targets, weights, count };
+    return { targets, trainable, weights, count };
   }
 
-  /** Per-position cross-entropy (N) of the shifted labels, with targets and weights. */
+  /** Per-position cross-entropy (N) of the shifted labels, with the logits and targets. */
   private tokenLosses(batch: GPTNeoBatch, training: boolean) {
-    const { targets, weights, count } = this.targets(batch);
+    const t = this.targets(batch);
     const L = this.layout(batch);
     const logits = this.head(this.hidden(tf.tensor1d(batch.inputIds, 'int32'), L, training)); // (N, V)
-    const targetT = tf.tensor1d(targets, 'int32');
-    return { logits, nll: crossEntropy(logits, targetT), targetT, weights, count };
+    const targetT = tf.tensor1d(t.targets, 'int32');
+    return { ...t, logits, targetT, nll: crossEntropy(logits, targetT) };
   }
 
   /** Loss terms for one batch, inside the caller's tf.tidy / variableGrads (HF next-token shift, −100 ignored). */
   lossTerms(batch: GPTNeoBatch, options: { training?: boolean } = {}): LossTerms {
-    const { logits, nll, targetT, weights, count } = this.tokenLosses(batch, options.training ?? false);
-    const w = tf.tensor1d(weights);
-    const lossSum = tf.sum(tf.mul(nll, w)) as tf.Scalar;
-    const trainable = tf.cast(tf.greater(w, 0), 'float32');
+    const { logits, nll, targetT, trainable, weights, count } = this.tokenLosses(batch, options.training ?? false);
+    const lossSum = tf.sum(tf.mul(nll, tf.tensor1d(weights))) as tf.Scalar;
     const hits = tf.cast(tf.equal(tf.argMax(logits, 1), targetT), 'float32');
-    const correct = tf.sum(tf.mul(hits, trainable)) as tf.Scalar;
+    const correct = tf.sum(tf.mul(hits, tf.tensor1d(trainable))) as tf.Scalar;
     return { lossSum, tokens: tf.scalar(count), correct };
   }
 
@@ -377,7 +377,7 @@ export class GPTNeoModel {
   /** log p(labels[t] | tokens < t) at each trainable position t (aligned with labels, B·T); 0 elsewhere. */
   tokenLogProbs(batch: GPTNeoBatch): Float32Array {
     const { batchSize: B, seqLen: T } = batch;
-    const { weights: values } = this.targets({ ...batch, exampleWeights: undefined });
+    const { trainable } = this.targets(batch);
     const nllT = tf.tidy(() => this.tokenLosses({ ...batch, exampleWeights: undefined }, false).nll);
     const nll = nllT.dataSync();
     nllT.dispose();
@@ -385,7 +385,7 @@ export class GPTNeoModel {
     for (let b = 0; b < B; b++) {
       for (let t = 0; t + 1 < T; t++) {
         const i = b * T + t;
-        if (values[i] > 0) out[i + 1] = -nll[i];
+        if (trainable[i] > 0) out[i + 1] = -nll[i];
       }
     }
     return out;
