@@ -56,14 +56,15 @@ export class TokenizerPool {
     return this.lines({ kind: 'detokenizeLines', chunk, firstLine, options });
   }
 
-  /** Token ids of each text (encodeIds), in order. */
-  async encodeIds(texts: string[]): Promise<number[][]> {
-    const reply = await this.submit({ kind: 'encodeIds', texts });
+  /** Token ids of each text (encodeIds), in order, as views into one buffer per call. */
+  async encodeIds(texts: string[]): Promise<Int32Array[]> {
+    const lengths = Int32Array.from(texts, (t) => t.length);
+    const reply = await this.submit({ kind: 'encodeIds', joined: texts.join(''), lengths });
     if (reply.kind !== 'ids') throw new Error('unexpected worker reply');
-    const out: number[][] = [];
+    const out: Int32Array[] = [];
     let at = 0;
     for (const n of reply.lengths) {
-      out.push(Array.from(reply.ids.subarray(at, at + n)));
+      out.push(reply.ids.subarray(at, at + n));
       at += n;
     }
     return out;
@@ -122,7 +123,8 @@ export class TokenizerPool {
 
 /**
  * Token ids of many texts using `workers` threads (1 or fewer: in this thread), in input order.
- * Texts go out in chunks of `chunkSize`.
+ * Texts go out in chunks (default: enough for four per worker, at most 4096 texts each); each text's
+ * ids come back as an Int32Array view, so nothing is copied id by id.
  */
 export async function tokenizeMany(
   texts: string[],
@@ -132,19 +134,20 @@ export async function tokenizeMany(
     chunkSize?: number;
     settings?: Partial<TokenizerSettings>;
   },
-): Promise<number[][]> {
+): Promise<Int32Array[]> {
   if (options.workers <= 1) {
     const base =
       typeof options.source === 'string'
         ? loadTokenizer(options.source)
         : tokenizerFromConfig(options.source);
     const tokenizer = options.settings ? base.withSettings(options.settings) : base;
-    return texts.map((t) => tokenizer.encodeIds(t));
+    return texts.map((t) => Int32Array.from(tokenizer.encodeIds(t)));
   }
-  const chunkSize = options.chunkSize ?? 512;
+  const chunkSize =
+    options.chunkSize ?? Math.max(64, Math.min(4096, Math.ceil(texts.length / (options.workers * 4))));
   const pool = new TokenizerPool(options.source, Math.max(1, options.workers), options.settings);
   try {
-    const parts: Array<Promise<number[][]>> = [];
+    const parts: Array<Promise<Int32Array[]>> = [];
     for (let i = 0; i < texts.length; i += chunkSize)
       parts.push(pool.encodeIds(texts.slice(i, i + chunkSize)));
     return (await Promise.all(parts)).flat();

@@ -11,7 +11,8 @@ export interface WorkerInit {
 export type WorkerTask =
   | { id: number; kind: 'tokenizeLines'; chunk: string; firstLine: number; options: TokenizeLinesOptions }
   | { id: number; kind: 'detokenizeLines'; chunk: string; firstLine: number; options: DetokenizeLinesOptions }
-  | { id: number; kind: 'encodeIds'; texts: string[] };
+  /** Texts concatenated into one string (one copy to clone) with each text's length. */
+  | { id: number; kind: 'encodeIds'; joined: string; lengths: Int32Array };
 
 export type WorkerReply =
   | { id: number; kind: 'lines'; result: LinesResult }

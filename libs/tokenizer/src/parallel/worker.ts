@@ -9,8 +9,13 @@ const init = workerData as WorkerInit;
 const base = typeof init.source === 'string' ? loadTokenizer(init.source) : tokenizerFromConfig(init.source);
 const tokenizer = init.settings ? base.withSettings(init.settings) : base;
 
-function encodeIds(id: number, texts: string[]): WorkerReply {
-  const lists = texts.map((t) => tokenizer.encodeIds(t));
+function encodeIds(id: number, joined: string, textLengths: Int32Array): WorkerReply {
+  const lists: number[][] = [];
+  let from = 0;
+  for (const n of textLengths) {
+    lists.push(tokenizer.encodeIds(joined.slice(from, from + n)));
+    from += n;
+  }
   const lengths = Int32Array.from(lists, (l) => l.length);
   const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
   let at = 0;
@@ -36,7 +41,7 @@ function answer(task: WorkerTask): WorkerReply {
         result: detokenizeLines(tokenizer, task.chunk, task.firstLine, task.options),
       };
     case 'encodeIds':
-      return encodeIds(task.id, task.texts);
+      return encodeIds(task.id, task.joined, task.lengths);
   }
 }
 
