@@ -16,8 +16,9 @@ with AutoTokenizer), compares logits, and records the result.
 Writes (libs/model-gpt-neo/fixtures/gpt-neo/):
   tiny/                 config.json, generation_config.json, model.safetensors (save_pretrained)
   golden.safetensors    inputs, logits, losses, gradients (HF layout: Linear weights [out, in])
-  dtypes.safetensors    the same small tensor as F32, F16, BF16, I64 (safetensors.torch.save_file)
   roundtrip.json        result of the ftune → transformers round trip
+and libs/safetensors/fixtures/dtypes.safetensors, the same small tensor as F32, F16, BF16, I64
+(safetensors.torch.save_file), for the safetensors reader.
 
 Usage (from the repository root):
   tools/golden/setup-venv.sh && ~/.cache/ftune/golden-venv/bin/python tools/golden/gpt_neo.py
@@ -37,6 +38,7 @@ from transformers import AutoTokenizer, GPTNeoConfig, GPTNeoForCausalLM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "libs", "model-gpt-neo", "fixtures", "gpt-neo")
+SAFETENSORS_OUT = os.path.join(ROOT, "libs", "safetensors", "fixtures")
 TINY = os.path.join(OUT, "tiny")
 
 GRAD_PARAMS = [
@@ -130,7 +132,7 @@ def golden():
     x = torch.tensor([[1.0, -2.5, 3.140625], [0.0, 65504.0, -1e-3]])
     save_file(
         {"f32": x, "f16": x.half(), "bf16": x.bfloat16(), "i64": torch.tensor([[7, -3], [2**31 - 1, -(2**31)]])},
-        os.path.join(OUT, "dtypes.safetensors"),
+        os.path.join(SAFETENSORS_OUT, "dtypes.safetensors"),
     )
     return model, saved_keys
 

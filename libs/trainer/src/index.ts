@@ -16,6 +16,5 @@ export {
   type TrainerState,
   type CheckpointInfo,
 } from './checkpoint/checkpoint';
-export { readSafetensors, writeSafetensors, type NamedArray } from './checkpoint/safetensors';
 export * from './config/train-config';
 export * from './job/train-job';

@@ -5,9 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { type NamedTensor, SafetensorsReader, readFloat32Tensors, writeSafetensorsFile } from '@ftune/safetensors';
 import type { AdamWState } from '../optim/adamw';
 import type { RandomState } from '../data/random';
-import { readSafetensors, writeSafetensors, type NamedArray } from './safetensors';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -78,41 +78,48 @@ export function writeFolderAtomically(target: string, write: (tmpDir: string) =>
   }
 }
 
-function toNamedArrays(tensors: Iterable<[string, tf.Tensor]>, prefix = ''): Map<string, NamedArray> {
-  const out = new Map<string, NamedArray>();
-  for (const [name, t] of tensors)
-    out.set(prefix + name, { shape: t.shape, data: t.dataSync() as Float32Array });
-  return out;
+/** Float32 tensors to write, each read from the backend when the writer reaches it. */
+function namedTensors(tensors: Iterable<[string, tf.Tensor]>, prefix = ''): NamedTensor[] {
+  return [...tensors].map(([name, t]) => ({
+    name: prefix + name,
+    shape: t.shape,
+    dtype: 'F32',
+    data: () => t.dataSync() as Float32Array,
+  }));
 }
 
 export function writeWeights(file: string, variables: readonly tf.Variable[]): void {
-  writeSafetensors(file, toNamedArrays(variables.map((v) => [v.name, v])));
+  writeSafetensorsFile(file, namedTensors(variables.map((v) => [v.name, v])));
 }
 
 /** Assigns saved weights to the variables with the same names; every variable must be present. */
 export function readWeightsInto(file: string, variables: readonly tf.Variable[]): void {
-  const saved = readSafetensors(file);
-  for (const v of variables) {
-    const t = saved.get(v.name);
-    if (!t) throw new Error(`${file} has no tensor named ${v.name}`);
-    if (t.shape.join(',') !== v.shape.join(',')) {
-      throw new Error(`${file}: ${v.name} has shape [${t.shape}], the model expects [${v.shape}]`);
+  const saved = SafetensorsReader.open(file);
+  try {
+    for (const v of variables) {
+      const t = saved.header.tensors.get(v.name);
+      if (!t) throw new Error(`${file} has no tensor named ${v.name}`);
+      if (t.shape.join(',') !== v.shape.join(',')) {
+        throw new Error(`${file}: ${v.name} has shape [${t.shape}], the model expects [${v.shape}]`);
+      }
+      v.assign(tf.tensor(saved.readFloat32(v.name), t.shape, 'float32'));
     }
-    v.assign(tf.tensor(t.data, t.shape, 'float32'));
+  } finally {
+    saved.close();
   }
 }
 
 export function writeOptimizer(file: string, state: AdamWState): void {
-  const tensors = new Map([
-    ...toNamedArrays(state.expAvg, 'exp_avg.'),
-    ...toNamedArrays(state.expAvgSq, 'exp_avg_sq.'),
-  ]);
-  writeSafetensors(file, tensors, { format: 'ftune-adamw', step: String(state.step) });
+  const tensors = [
+    ...namedTensors(state.expAvg, 'exp_avg.'),
+    ...namedTensors(state.expAvgSq, 'exp_avg_sq.'),
+  ];
+  writeSafetensorsFile(file, tensors, { format: 'ftune-adamw', step: String(state.step) });
 }
 
 export function readOptimizer(file: string, step: number): AdamWState {
   const state: AdamWState = { step, expAvg: new Map(), expAvgSq: new Map() };
-  for (const [name, t] of readSafetensors(file)) {
+  for (const [name, t] of readFloat32Tensors(file)) {
     const tensor = tf.tensor(t.data, t.shape, 'float32');
     if (name.startsWith('exp_avg_sq.')) state.expAvgSq.set(name.slice('exp_avg_sq.'.length), tensor);
     else state.expAvg.set(name.slice('exp_avg.'.length), tensor);

@@ -161,6 +161,16 @@ export class SafetensorsReader {
   }
 }
 
+/** Every tensor of a file as float32 values by name, in file order (small files such as optimizer state). */
+export function readFloat32Tensors(path: string): Map<string, { shape: number[]; data: Float32Array }> {
+  const reader = SafetensorsReader.open(path);
+  try {
+    return new Map(reader.names().map((name) => [name, { shape: reader.info(name).shape, data: reader.readFloat32(name) }]));
+  } finally {
+    reader.close();
+  }
+}
+
 const ARRAY_OF = { F32: Float32Array, I32: Int32Array, I64: BigInt64Array, U8: Uint8Array } as const;
 
 function tensorBytes(t: NamedTensor): Uint8Array {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SafetensorsReader, namedTensor, serializeSafetensors } from './file';
+import { SafetensorsReader, namedTensor, readFloat32Tensors, serializeSafetensors, writeSafetensorsFile } from './file';
 import { WeightFolder, writeWeights } from './folder';
 
 /** A file from a header object (or raw JSON text) and a data buffer, unpadded. */
@@ -57,7 +57,7 @@ describe('safetensors reader accepts', () => {
   });
 
   it('F16, BF16 and I64 written by the Python safetensors package', () => {
-    const r = SafetensorsReader.open(path.join(__dirname, '..', '..', 'fixtures', 'gpt-neo', 'dtypes.safetensors'));
+    const r = SafetensorsReader.open(path.join(__dirname, '..', 'fixtures', 'dtypes.safetensors'));
     const f32 = Array.from(r.readFloat32('f32'));
     expect(f32).toEqual([1, -2.5, 3.140625, 0, 65504, Math.fround(-1e-3)]);
     expect(Array.from(r.readFloat32('f16'))).toEqual([1, -2.5, 3.140625, 0, 65504, -0.0010004043579101562]);
@@ -101,6 +101,15 @@ describe('sharded folders', () => {
     expect(folder.names().sort()).toEqual(['x', 'y', 'z']);
     expect(Array.from(folder.readFloat32('z'))).toEqual([2, 2, 2, 2]);
     folder.close();
+  });
+
+  it('reads every tensor of a file as float32 by name, in file order', () => {
+    const file = path.join(dir, 'state.safetensors');
+    writeSafetensorsFile(file, [namedTensor('m.b', [2], Float32Array.from([3, 4])), namedTensor('m.a', [1, 1], Float32Array.from([-1]))]);
+    const all = readFloat32Tensors(file);
+    expect([...all.keys()]).toEqual(['m.a', 'm.b']);
+    expect(all.get('m.a')).toEqual({ shape: [1, 1], data: Float32Array.from([-1]) });
+    expect(Array.from(all.get('m.b')?.data ?? [])).toEqual([3, 4]);
   });
 
   it('names a shard that the index lists but that is missing', () => {
