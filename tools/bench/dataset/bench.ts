@@ -77,6 +77,12 @@ const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as
   records: { total: number; accepted: number; rejected: number; duplicates: number };
   tokens: { counted: number; records: number; median: number; p95: number; max: number };
 };
+// nothing lost: the generator writes one record per line, so input lines = lines of the four outputs
+const lineCount = (file: string) =>
+  Number(/^\s*(\d+)/.exec(spawnSync('wc', ['-l', file], { encoding: 'utf8' }).stdout)?.[1]);
+const outLines = ['train', 'validation', 'test', 'rejected'].map((s) => lineCount(join(out, `${s}.jsonl`)));
+const inLines = lineCount(input);
+const outTotal = outLines.reduce((a, b) => a + b, 0);
 if (!keep) rmSync(out, { recursive: true, force: true });
 
 const MB = bytes / 1e6;
@@ -89,6 +95,7 @@ const lines = [
   row('ftune ingest', ingest, `(target ≥ ${TARGET_MBPS} MB/s, ≤ ${TARGET_RSS_MIB} MiB)`),
   `  accepted ${manifest.records.accepted}, rejected ${manifest.records.rejected} (duplicates ${manifest.records.duplicates}); ` +
     `tokens median ${manifest.tokens.median}, p95 ${manifest.tokens.p95}, max ${manifest.tokens.max} over ${manifest.tokens.counted} of ${manifest.tokens.records} records`,
+  `  accounted: ${inLines} input records = ${outLines.join(' + ')} (train + validation + test + rejected)${inLines === outTotal ? '' : ' — MISMATCH'}`,
   `  speed ${MB / ingest.wall >= TARGET_MBPS ? 'meets' : 'misses'} the target wall-clock (${(MB / ingest.cpu).toFixed(1)} MB per CPU-second); memory ${ingest.rssMiB <= TARGET_RSS_MIB ? 'within' : 'over'} ${TARGET_RSS_MIB} MiB`,
 ];
 process.stdout.write(lines.join('\n') + '\n');
