@@ -4,19 +4,10 @@
 // response template, and the loop of ../train.ts trains. Used by `ftune train` and the train service.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { completionOnlyConfig, fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { readManifest, readSplit, recordToText, type JsonObject } from '@ftune/dataset';
-import {
-  createModel,
-  internalShape,
-  loadModel,
-  parameterSpecs,
-  safetensors,
-  saveModel,
-  type GPTNeoModel,
-} from '@ftune/model-gpt-neo';
+import { createModel, loadModel, loadWeightsInto, saveModel } from '@ftune/model-gpt-neo';
 import { loadTokenizer, saveTokenizerFiles, type Tokenizer } from '@ftune/tokenizer';
 import { resolveArgs } from '../args';
 import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
@@ -67,27 +58,6 @@ async function readExamples(
     });
   }
   return { examples, responseTemplate, instructionTemplate };
-}
-
-/** Assigns a Hugging Face folder's weights to the live model (Linear weights [out, in] → [in, out]). */
-function loadWeightsInto(model: GPTNeoModel, dir: string): void {
-  const folder = safetensors.WeightFolder.open(dir);
-  try {
-    for (const spec of parameterSpecs(model.config)) {
-      const values = folder.readFloat32(spec.name);
-      const shape = internalShape(spec);
-      const data = spec.kind === 'linear' ? transposed(values, spec.hfShape[0], spec.hfShape[1]) : values;
-      tf.tidy(() => model.param(spec.name).assign(tf.tensor(data, shape, 'float32')));
-    }
-  } finally {
-    folder.close();
-  }
-}
-
-function transposed(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
-  return out;
 }
 
 export async function runTrainJob(
