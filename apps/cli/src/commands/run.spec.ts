@@ -127,7 +127,7 @@ describe('ftune run', () => {
     for (const svg of charts) expect(xmlProblems(svg)).toEqual([]);
     for (const title of ['Run summary', 'Evaluation', 'Training curves', 'Bias audit', 'Generated samples'])
       expect(html).toContain(`>${title}</h2>`);
-  }, 240_000);
+  }, 600_000);
 
   it('skips the complete stages when the same run id runs again', () => {
     const before = fs.statSync(join(runDir, 'train', 'model', 'model.safetensors')).mtimeMs;
@@ -142,7 +142,7 @@ describe('ftune run', () => {
     };
     expect(run.status).toBe('succeeded');
     expect(run.stages.every((s) => s.status === 'skipped' && (s.workSeconds ?? -1) >= 0)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 
   it('redoes a stage whose completion marker is missing, and refuses a changed config for the same id', () => {
     fs.rmSync(join(runDir, 'audit', '_complete.json'));
@@ -153,7 +153,7 @@ describe('ftune run', () => {
     const changed = ftune(['run', config, '--max-steps', '9']);
     expect(changed.status).toBe(2);
     expect(changed.stderr).toMatch(/run e2e-1 exists with a different config/);
-  }, 120_000);
+  }, 300_000);
 
   it('names the field of a config mistake', () => {
     const bad = join(tmp, 'bad.yaml');
@@ -164,5 +164,5 @@ describe('ftune run', () => {
     const r = ftune(['run', bad]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/training\.batchSize: must be >= 1/);
-  });
+  }, 120_000);
 });
