@@ -2,7 +2,7 @@
 // tensorflow, wasm, pure-JS cpu) beside PyTorch on CPU running the same model and step, plus matmul GFLOP/s
 // against numpy -- all in one run, printed as a table with ratios. Each contender runs in its own process.
 // The step: forward, next-token cross-entropy, backward, one AdamW update (lr 1e-4), on random token ids.
-// Sizes: small (C 256, 4 layers, B 8 × T 128) and gpt-neo-125m (B 1 × T 256); cpu runs only the small size.
+// Sizes: small (C 256, 4 layers, B 8 × T 128) and gpt-neo-125m (B 1 × T 256); cpu runs one step of the small size.
 // Usage: npx tsx tools/bench/compute/bench.ts [--sizes small,gpt-neo-125m] [--backends tensorflow,wasm,cpu]
 //          [--steps 3] [--python ~/.cache/ftune/golden-venv/bin/python] [--threads N]
 // Workers: bench.ts --worker train|matmul --backend NAME ... (prints one JSON line).
@@ -44,7 +44,10 @@ function runProcess(label: string, cmd: string, args: string[], env: NodeJS.Proc
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
   process.stderr.write(` ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   const result = r.status === 0 ? lastJson(r.stdout) : undefined;
-  if (result) return result;
+  if (result) {
+    process.stderr.write(`    ${JSON.stringify(result)}\n`); // partial runs still tell
+    return result;
+  }
   const why = `${r.stderr}`.trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`;
   return { backend: label, threads: 0, error: why };
 }
@@ -60,6 +63,7 @@ function main(): void {
   }
   const sizes = opt('sizes', 'small,gpt-neo-125m').split(',') as Size[];
   const backends = opt('backends', 'tensorflow,wasm,cpu').split(',');
+  const torchOneThread = opt('torch-one-thread', 'small').split(','); // sizes that also get a 1-thread PyTorch row
   const steps = Number(opt('steps', '3'));
   const threads = Number(opt('threads', String(availableParallelism())));
   const python = opt('python', join(homedir(), '.cache', 'ftune', 'golden-venv', 'bin', 'python'));
@@ -86,22 +90,32 @@ function main(): void {
     lines.push(row([r.backend, String(r.threads), String(r.n ?? '-'), r.error ? `error: ${r.error}` : fmt(r.gflops), ratio]));
   }
 
-  // ------------------------------------------------------------ training
+  // ------------------------------------------------------------ training (pure-JS cpu last: it is the slowest)
+  const tasks: Array<{ size: Size; label: string; cmd: string; args: string[] }> = [];
   for (const size of sizes) {
     const { batch, seq } = SIZES[size];
     const shape = ['--size', size, '--batch', String(batch), '--seq', String(seq)];
-    const results: Result[] = [];
     if (hasPython) {
       const ref = [reference, 'train', ...shape, '--warmup', '1', '--steps', String(steps)];
-      results.push(runProcess(`pytorch ${size}`, python, [...ref, '--threads', String(threads)]));
-      if (threads > 1) results.push(runProcess(`pytorch ${size} 1 thread`, python, [...ref, '--threads', '1']));
+      tasks.push({ size, label: `pytorch ${size}`, cmd: python, args: [...ref, '--threads', String(threads)] });
+      if (threads > 1 && torchOneThread.includes(size)) {
+        tasks.push({ size, label: `pytorch ${size} 1 thread`, cmd: python, args: [...ref, '--threads', '1'] });
+      }
     }
     for (const b of backends) {
       if (b === 'cpu' && size !== 'small') continue;
-      const s = b === 'cpu' ? Math.min(steps, 2) : steps;
-      const args = [...self, '--worker', 'train', '--backend', b, ...shape, '--warmup', '1', '--steps', String(s)];
-      results.push(runProcess(`${b} ${size}`, process.execPath, args));
+      // pure-JS cpu takes minutes per step: one step, no warm-up
+      const counts = b === 'cpu' ? ['--warmup', '0', '--steps', '1'] : ['--warmup', '1', '--steps', String(steps)];
+      tasks.push({ size, label: `${b} ${size}`, cmd: process.execPath, args: [...self, '--worker', 'train', '--backend', b, ...shape, ...counts] });
     }
+  }
+  tasks.sort((a, b) => Number(a.label.startsWith('cpu ')) - Number(b.label.startsWith('cpu ')));
+  const bySize = new Map<Size, Result[]>(sizes.map((size) => [size, []]));
+  for (const t of tasks) bySize.get(t.size)?.push(runProcess(t.label, t.cmd, t.args));
+
+  for (const size of sizes) {
+    const { batch, seq } = SIZES[size];
+    const results = bySize.get(size) ?? [];
     const torch = results.find((r) => r.backend === 'pytorch' && r.threads === threads)?.tokens_per_s;
     const cpu = results.find((r) => r.backend === 'cpu')?.tokens_per_s;
     lines.push('', `training step, ${size} (batch ${batch} × seq ${seq}; forward, backward, AdamW)`);

@@ -6,6 +6,7 @@ float32 matmul. Prints one JSON object on stdout.
 
   python reference.py train --size small|gpt-neo-125m --batch 8 --seq 128 --warmup 1 --steps 3 --threads 2
   python reference.py matmul --n 1024 --reps 10 --threads 2
+  python reference.py train --size gpt-neo-125m --batch 1 --seq 256 --device cuda   (GPU reference)
 
 Run with the golden venv (~/.cache/ftune/golden-venv/bin/python: torch, transformers 4.53.2, numpy).
 """
@@ -50,11 +51,13 @@ def train(args) -> dict:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = GPTNeoForCausalLM(gpt_neo_config(args.size))
+    device = torch.device(args.device)
+    model = GPTNeoForCausalLM(gpt_neo_config(args.size)).to(device)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
     g = torch.Generator().manual_seed(1)
-    ids = torch.randint(0, 50257, (args.batch, args.seq), generator=g)
+    ids = torch.randint(0, 50257, (args.batch, args.seq), generator=g).to(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     times, losses = [], []
     for step in range(args.warmup + args.steps):
         start = time.perf_counter()
@@ -63,12 +66,14 @@ def train(args) -> dict:
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
+        sync()
         if step >= args.warmup:
             times.append(time.perf_counter() - start)
     times.sort()
     step_s = times[len(times) // 2]
     return {
         "backend": "pytorch",
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "version": torch.__version__,
         "threads": torch.get_num_threads(),
         "size": args.size,
@@ -110,6 +115,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--n", type=int, default=1024)
     p.add_argument("--reps", type=int, default=10)
+    p.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     args = p.parse_args()
     set_threads(args.threads)
     result = train(args) if args.mode == "train" else matmul(args)

@@ -70,7 +70,9 @@ async function timeTraining(argv: string[]) {
     const loss = tf.div(value, tokens);
     losses.push((await loss.data())[0]);
     tf.dispose([loss, value, tokens]);
-    if (step >= warmup) times.push((performance.now() - start) / 1000);
+    const seconds = (performance.now() - start) / 1000;
+    if (step >= warmup) times.push(seconds);
+    process.stderr.write(`step ${step + 1}/${warmup + steps}: ${seconds.toFixed(2)} s, loss ${losses[losses.length - 1].toFixed(4)}\n`);
   }
   const parameters = model.trainableVariables.reduce((n, v) => n + v.size, 0);
   model.dispose();
