@@ -70,6 +70,7 @@ export class RunGrpcController implements pipeline.RunServiceController {
         const run = toRun(record);
         if (change.kind === 'stage') sub.next({ run, stage: toStageStatus(change.stage) });
         else if (change.kind === 'progress') sub.next({ run, trainingProgress: run.trainingProgress });
+        else sub.next({ run });
         if (isFinished(record) && change.kind === 'run') sub.complete();
       };
       sub.next({ run: toRun(first) });

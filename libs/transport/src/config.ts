@@ -23,6 +23,8 @@ export interface KafkaSettings {
   /** Consumer group prefix: a stage's group is `<prefix>-<stage>-server`. */
   groupPrefix: string;
   ssl: boolean;
+  /** Prepended to every topic name (isolates environments sharing a cluster); default none. */
+  topicPrefix: string;
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
 }
 
@@ -97,6 +99,9 @@ export function loadServiceConfig(
   if ((options.requireAuth ?? true) && authToken.length < 16)
     problems.push('FTUNE_AUTH_TOKEN: required, at least 16 characters');
   const artifactsDir = env.FTUNE_ARTIFACTS_DIR ?? '';
+  if (env.FTUNE_KAFKA_TOPIC_PREFIX && !/^[A-Za-z0-9._-]{1,100}$/.test(env.FTUNE_KAFKA_TOPIC_PREFIX)) {
+    problems.push('FTUNE_KAFKA_TOPIC_PREFIX: letters, digits, ".", "_" or "-" only');
+  }
   if (!artifactsDir) problems.push('FTUNE_ARTIFACTS_DIR: required (the artifact store folder)');
   let sasl: KafkaSettings['sasl'];
   const mechanism = (env.FTUNE_KAFKA_SASL_MECHANISM ?? '').toLowerCase();
@@ -125,6 +130,7 @@ export function loadServiceConfig(
       brokers,
       groupPrefix: env.FTUNE_KAFKA_GROUP_PREFIX || 'ftune',
       ssl: bool('FTUNE_KAFKA_SSL', env.FTUNE_KAFKA_SSL, problems),
+      topicPrefix: env.FTUNE_KAFKA_TOPIC_PREFIX ?? '',
       sasl,
     },
     maxMessageBytes: int(

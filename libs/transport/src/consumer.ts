@@ -6,6 +6,7 @@
 // and the offset moves on — no endless redelivery, no silent drop.
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import {
+  dlqTopic,
   InvalidEventError,
   newEnvelope,
   Topics,
@@ -16,6 +17,7 @@ import {
 import { UserError } from '@ftune/common';
 import type { EventProducer } from './kafka';
 import type { Logger } from './log';
+import { serviceInstruments } from './telemetry';
 
 export interface EventMeta {
   topic: Topic;
@@ -38,6 +40,13 @@ export interface ConsumerOptions {
   retryBackoffMs: number;
   /** Start a new group at the beginning of each topic (true) or its end. */
   fromBeginning?: boolean;
+  /** Prepended to the topic names subscribed to (KafkaSettings.topicPrefix). */
+  topicPrefix?: string;
+  /**
+   * false for consumers that only read events another stage owns (the pipeline's read model): a bad
+   * message is logged and skipped there, and its dead letter and run.failed come from its stage.
+   */
+  deadLetter?: boolean;
 }
 
 /** Errors that a retry cannot cure: the message goes to the dead-letter topic at once. */
@@ -68,7 +77,7 @@ export class StageConsumer {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({
-      topics: [...this.options.handlers.keys()],
+      topics: [...this.options.handlers.keys()].map((t) => (this.options.topicPrefix ?? '') + t),
       fromBeginning: this.options.fromBeginning ?? true,
     });
     await consumer.run({
@@ -94,7 +103,7 @@ export class StageConsumer {
   }
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const t = topic as Topic;
+    const t = topic.slice((this.options.topicPrefix ?? '').length) as Topic;
     const handler = this.options.handlers.get(t);
     if (!handler) return;
     const headers: Record<string, string> = {};
@@ -151,7 +160,11 @@ export class StageConsumer {
     runId = key ?? undefined,
   ): Promise<void> {
     const reason = `${this.options.stage}: ${errorText(error)}`;
-    const dlq = `${topic}.dlq`;
+    if (this.options.deadLetter === false) {
+      this.log.warn('message skipped', { runId, topic, offset, attempts, error: reason });
+      return;
+    }
+    const dlq = dlqTopic(topic);
     await this.producer.send(dlq, key, value, {
       'ftune-error': reason.slice(0, 4000),
       'ftune-source-topic': topic,
@@ -161,6 +174,7 @@ export class StageConsumer {
       'ftune-stage': this.options.stage,
       'ftune-failed-at': new Date().toISOString(),
     });
+    serviceInstruments().dlqMessages.add(1, { topic, 'ftune.stage': this.options.stage });
     this.log.error('message sent to the dead-letter topic', {
       runId,
       topic,

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';
+import { traceEnv } from '@ftune/telemetry';
 import type { EventProducer } from './kafka';
 import type { Logger } from './log';
 import { cancellation } from './runs';
@@ -104,10 +105,17 @@ export class ProcessJobRunner {
       j.attempt += 1;
       j.state = 'running';
       j.pid = undefined;
+      // the first attempt records the trace of the message that asked for training
+      j.traceparent ??= traceEnv().TRACEPARENT;
     });
     const [cmd, ...args] = this.command;
     const child = spawn(cmd, [...args, '--run-id', runId, '--resume'], {
-      env: { ...process.env, ...this.options.env },
+      env: {
+        ...process.env,
+        OTEL_SERVICE_NAME: 'ftune-train-job',
+        ...(job.traceparent ? { TRACEPARENT: job.traceparent } : {}),
+        ...this.options.env,
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     this.children.set(runId, child);

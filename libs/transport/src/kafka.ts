@@ -26,12 +26,14 @@ export function createKafka(settings: KafkaSettings, clientId: string, log?: Log
 }
 
 /** Every event topic and its dead-letter topic; created once (existing topics are left as they are). */
-export async function ensureTopics(kafka: Kafka, partitions = 3): Promise<void> {
+export async function ensureTopics(kafka: Kafka, prefix = '', partitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = [...ALL_TOPICS, ...ALL_TOPICS.map(dlqTopic)].filter((t) => !existing.has(t));
+    const wanted = [...ALL_TOPICS, ...ALL_TOPICS.map(dlqTopic)]
+      .map((t) => prefix + t)
+      .filter((t) => !existing.has(t));
     if (wanted.length > 0) {
       await admin.createTopics({
         topics: wanted.map((topic) => ({ topic, numPartitions: partitions })),
@@ -48,7 +50,11 @@ export class EventProducer {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
 
-  constructor(kafka: Kafka) {
+  /** `prefix` is prepended to every topic it sends to (KafkaSettings.topicPrefix). */
+  constructor(
+    kafka: Kafka,
+    readonly prefix = '',
+  ) {
     this.producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: true,
@@ -63,7 +69,7 @@ export class EventProducer {
     await this.send(topic, event.runId, JSON.stringify(event), headers);
   }
 
-  /** Raw send (dead-letter records). */
+  /** Raw send (dead-letter records); `topic` without the prefix. */
   async send(
     topic: string,
     key: string | null,
@@ -72,7 +78,11 @@ export class EventProducer {
   ): Promise<void> {
     this.connected ??= this.producer.connect();
     await this.connected;
-    await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+    await this.producer.send({
+      topic: this.prefix + topic,
+      acks: -1,
+      messages: [{ key, value, headers }],
+    });
   }
 
   async close(): Promise<void> {

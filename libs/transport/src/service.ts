@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Kafka } from 'kafkajs';
 import { ArtifactStore } from '@ftune/storage';
+import { activeTelemetry } from '@ftune/telemetry';
 import { BearerAuthGuard } from './auth';
 import { consumerGroup, loadServiceConfig, type Env, type ServiceConfig, type ServiceName } from './config';
 import { StageConsumer } from './consumer';
@@ -17,6 +18,7 @@ import { createKafka, ensureTopics, EventProducer } from './kafka';
 import { createLogger, nestLogger, type Logger } from './log';
 import { eventHandlers } from './on-event';
 import { StageRunner } from './stage-runner';
+import { pollConsumerLag, RpcMetricsInterceptor } from './telemetry';
 
 /** Injection tokens of what every service gets (inject with @Inject(TOKEN): the apps run without emitted metadata). */
 export const SERVICE_CONFIG = Symbol('ServiceConfig');
@@ -79,7 +81,7 @@ export async function startService(
   const log = createLogger({ service: name });
   const store = new ArtifactStore(config.artifactsDir);
   const kafka = createKafka(config.kafka, `ftune-${name}`, log);
-  const producer = new EventProducer(kafka);
+  const producer = new EventProducer(kafka, config.kafka.topicPrefix);
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   const prepared = await options.prepare?.();
   if (prepared) log.info(prepared);
@@ -87,7 +89,7 @@ export async function startService(
   @Module({ imports: [transportModule({ config, log, store, kafka, producer }), appModule] })
   class RootModule {}
 
-  await ensureTopics(kafka);
+  await ensureTopics(kafka, config.kafka.topicPrefix);
   const url = `${config.bind}:${config.port}`;
   const app = await NestFactory.createMicroservice(RootModule, {
     ...grpcServerOptions(name, url, health, config.maxMessageBytes),
@@ -95,6 +97,7 @@ export async function startService(
   });
   app.useGlobalGuards(new BearerAuthGuard(config.authToken));
   app.useGlobalFilters(new GrpcErrorFilter(log));
+  app.useGlobalInterceptors(new RpcMetricsInterceptor());
   await app.listen();
 
   let consumer: StageConsumer | undefined;
@@ -110,11 +113,28 @@ export async function startService(
         handlers,
         maxAttempts: config.maxAttempts,
         retryBackoffMs: config.retryBackoffMs,
+        topicPrefix: config.kafka.topicPrefix,
+        // the pipeline service only reads the stages' events: their own consumers dead-letter them
+        deadLetter: name !== 'pipeline',
       },
       log,
     );
     await consumer.start();
   }
+  const stopLag =
+    consumer && activeTelemetry().enabled
+      ? pollConsumerLag(
+          kafka,
+          {
+            groupId: consumerGroup(config.kafka, name),
+            stage: name,
+            topics: [...handlers.keys()],
+            prefix: config.kafka.topicPrefix,
+            intervalMs: Number((options.env ?? process.env).FTUNE_LAG_POLL_MS ?? 15_000),
+          },
+          log,
+        )
+      : undefined;
   health.setStatus('', 'SERVING');
   log.info('service ready', {
     grpc: url,
@@ -127,9 +147,11 @@ export async function startService(
     (stopping ??= (async () => {
       log.info('shutting down');
       health.setStatus('', 'NOT_SERVING');
+      await stopLag?.();
       await consumer?.stop();
       await app.close();
       await producer.close();
+      await activeTelemetry().flush(); // the last spans and metrics before the process exits
       log.info('stopped');
     })());
 

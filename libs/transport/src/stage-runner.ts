@@ -4,11 +4,13 @@
 // the consumer commit the input's offset.
 import { runStage, type Stage, type StageContext } from '@ftune/pipeline';
 import type { EventByTopic, Topic } from '@ftune/contracts';
+import { METRIC_ATTRIBUTES, recordIngestCounts } from '@ftune/telemetry';
 import type { ArtifactStore } from '@ftune/storage';
 import type { EventMeta } from './consumer';
 import type { EventProducer } from './kafka';
 import type { Logger } from './log';
 import { cancellation } from './runs';
+import { serviceInstruments, serviceTracer } from './telemetry';
 
 export class StageRunner {
   constructor(
@@ -23,6 +25,8 @@ export class StageRunner {
     return {
       store: this.store,
       log: (message, fields) => log.info(message, fields),
+      warn: (message, fields) => log.warn(message, fields),
+      tracer: serviceTracer(),
       emit: (topic, event) => this.producer.publish(topic, event),
       signal,
     };
@@ -41,11 +45,20 @@ export class StageRunner {
     }
     const started = Date.now();
     log.info('stage started', { attempt: meta.attempt });
-    const { event: out, reused } = await runStage(
-      stage,
-      event,
-      this.context(event.runId, stage.name, meta.signal),
-    );
+    const m = serviceInstruments();
+    const attributes = { [METRIC_ATTRIBUTES.stage]: stage.name };
+    let result: Awaited<ReturnType<typeof runStage<I, O>>>;
+    try {
+      result = await runStage(stage, event, this.context(event.runId, stage.name, meta.signal));
+    } catch (error) {
+      m.stageFailures.add(1, attributes);
+      throw error;
+    }
+    const { event: out, reused } = result;
+    if (!reused) {
+      m.stageDuration.record((Date.now() - started) / 1000, attributes);
+      if (stage.name === 'ingest') recordIngestCounts(m, out);
+    }
     await this.producer.publish(stage.emits, out);
     log.info(reused ? 'stage already complete; output re-emitted' : 'stage completed', {
       ms: Date.now() - started,

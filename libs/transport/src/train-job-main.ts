@@ -3,14 +3,17 @@
 // last checkpoint, reports progress into the job record and as training.progress.v1, then records the
 // stage complete and emits model.trained.v1. SIGTERM/SIGINT and a cancelled run stop it after a
 // checkpoint. A job whose stage is already complete only re-emits its result.
+import { context, SpanStatusCode } from '@opentelemetry/api';
 import { newEnvelope, Topics, validateEvent, type EventByTopic, type Topic } from '@ftune/contracts';
-import { trainStage, type StageContext } from '@ftune/pipeline';
+import { eventAttributes, trainStage, withStageSpan, type StageContext } from '@ftune/pipeline';
+import { activeTelemetry, contextFromEnv, METRIC_ATTRIBUTES, recordTrainingProgress } from '@ftune/telemetry';
 import type { ArtifactStore } from '@ftune/storage';
 import { UserError } from '@ftune/common';
 import { errorText } from './consumer';
 import type { EventProducer } from './kafka';
 import type { Logger } from './log';
 import { cancellation } from './runs';
+import { serviceInstruments, serviceTracer } from './telemetry';
 import { progressOf, readJob, updateJob } from './train-jobs';
 
 export interface TrainJobDeps {
@@ -19,8 +22,30 @@ export interface TrainJobDeps {
   log: Logger;
 }
 
-/** Runs the job of `runId`; resolves with the process exit code. */
+/**
+ * Runs the job of `runId`; resolves with the process exit code. The attempt is a span `train-job <id>`
+ * in the trace the train service passed (TRACEPARENT), flushed before this resolves.
+ */
 export async function runTrainJobAttempt(runId: string, deps: TrainJobDeps): Promise<number> {
+  const attributes = { [METRIC_ATTRIBUTES.runId]: runId, [METRIC_ATTRIBUTES.stage]: 'train' };
+  return context.with(contextFromEnv(), () =>
+    serviceTracer().startActiveSpan(`train-job ${runId}`, { attributes }, async (span) => {
+      try {
+        const code = await trainJobAttempt(runId, deps);
+        span.setAttribute('exit_code', code);
+        if (code === 1) span.setStatus({ code: SpanStatusCode.ERROR, message: 'training failed' });
+        return code;
+      } finally {
+        span.end();
+        await activeTelemetry()
+          .flush()
+          .catch(() => undefined);
+      }
+    }),
+  );
+}
+
+async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<number> {
   const { store, producer } = deps;
   const log = deps.log.child({ runId, stage: 'train' });
   const job = readJob(store, runId);
@@ -60,14 +85,25 @@ export async function runTrainJobAttempt(runId: string, deps: TrainJobDeps): Pro
   }, 1000);
 
   let lastWrite = 0;
+  let last: { step: number; at: number } | undefined;
   const ctx: StageContext = {
     store,
     log: (message, fields) => log.info(message, fields),
+    warn: (message, fields) => log.warn(message, fields),
     signal: abort.signal,
+    tracer: serviceTracer(),
     emit: async <T extends Topic>(topic: T, event: EventByTopic[T]) => {
       if (topic === Topics.trainingProgress) {
         const p = event as EventByTopic[typeof Topics.trainingProgress];
         const now = Date.now();
+        const stepSeconds =
+          last && p.step > last.step ? (now - last.at) / 1000 / (p.step - last.step) : undefined;
+        last = { step: p.step, at: now };
+        recordTrainingProgress(
+          serviceInstruments(),
+          { ...p, stepSeconds },
+          { [METRIC_ATTRIBUTES.runId]: runId },
+        );
         if (now - lastWrite > 1000 || p.step === p.totalSteps) {
           lastWrite = now;
           updateJob(store, runId, (j) => {
@@ -85,7 +121,11 @@ export async function runTrainJobAttempt(runId: string, deps: TrainJobDeps): Pro
       j.pid = process.pid;
     });
     log.info('training', { attempt: job.attempt });
-    const out = await trainStage.handle(job.input, ctx);
+    const out = await withStageSpan('train', runId, ctx, async (c, span) => {
+      const trained = await trainStage.handle(job.input, c);
+      span?.setAttributes({ reused: false, ...eventAttributes(trained) });
+      return trained;
+    });
     if (abort.signal.aborted) return stopped(store, runId, cancelReason, log);
     const event = validateEvent(Topics.modelTrained, out);
     store.markComplete(runId, 'train', { event });

@@ -25,6 +25,8 @@ export interface JobRecord {
   attempt: number;
   /** Process id of the running attempt (process runner). */
   pid?: number;
+  /** W3C traceparent of the run's trace where the job was first started; every attempt continues it. */
+  traceparent?: string;
   /** The event that asked for training. */
   input: DatasetTokenized;
   progress?: JobProgress;

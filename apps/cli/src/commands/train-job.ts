@@ -24,7 +24,10 @@ export function registerTrainJob(program: Command): void {
       const config = loadServiceConfig('train', process.env, { requireAuth: false });
       const log = createLogger({ service: 'train-job', runId });
       log.info(describeChoice(await initBackend())[0]);
-      const producer = new EventProducer(createKafka(config.kafka, 'ftune-train-job', log));
+      const producer = new EventProducer(
+        createKafka(config.kafka, 'ftune-train-job', log),
+        config.kafka.topicPrefix,
+      );
       let code = 1;
       try {
         code = await runTrainJobAttempt(runId, {
