@@ -1,6 +1,7 @@
 // Evaluation of a fine-tuned model on the held-out test split, beside its baselines: the majority
 // label, the model before fine-tuning and any other models, compared by paired bootstrap. Adds the
 // error analysis and qualitative samples and returns everything as eval.json's content.
+import { SeededRandom } from '@ftune/common';
 import { largestConfusions, lengthBuckets, worstIndices, type PerExample } from './analysis/errors';
 import { detectTask, distinctCompletions, majorityLabel, type EvalExample, type Task } from './data/examples';
 import { DEFINITIONS } from './definitions';
@@ -10,7 +11,6 @@ import { exampleLoss } from './metrics/lm';
 import type { BaselineResult, EvalResult, Sample, WorstExample } from './result';
 import type { EvalModel, GenerateOptions } from './scoring/scorer';
 import { pairedBootstrap } from './stats/bootstrap';
-import { SeededRandom } from './stats/random';
 
 export interface EvaluateOptions {
   /** 'auto' (default) detects classification-style data from the completions. */

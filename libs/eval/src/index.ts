@@ -14,7 +14,6 @@ export * from './result';
 export * from './scoring/label-scoring';
 export * from './scoring/scorer';
 export * from './stats/bootstrap';
-export * from './stats/random';
 export * from './report';
 export * from './adapters/causal-lm';
 export * from './job/evaluate-job';

@@ -1,9 +1,9 @@
 // Fakes for specs (here and in other libs): a model whose token log-probabilities and generations
 // are given as functions, so figures can be checked against hand-computed values.
+import { SeededRandom } from '@ftune/common';
 import { evaluate } from './evaluate';
 import type { EvalResult } from './result';
 import type { EvalModel, GenerateOptions, TokenScores } from './scoring/scorer';
-import { SeededRandom } from './stats/random';
 
 export interface FakeModelSpec {
   name: string;

@@ -1,25 +1,11 @@
 // Deterministic pseudo-random numbers for initialisation and sampling, independent of the tfjs backend.
-// Generator: mulberry32 (32-bit state, period 2^32) for uniforms in [0, 1); normals by the Box–Muller transform.
+// Generator: @ftune/common's SeededRandom (mulberry32) for uniforms in [0, 1); normals by the Box–Muller transform.
 // Each parameter tensor gets its own stream seeded from (seed, parameter name) by FNV-1a, so a tensor's initial
 // values do not depend on the order in which tensors are created. Not cryptographic; not bit-equal to PyTorch.
+import { SeededRandom } from '@ftune/common';
 
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1) with 32 bits of resolution. */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
+/** The shared seeded uniform generator, with normal samples for initialisation. */
+export class Rng extends SeededRandom {
   /** Fills `out` with N(mean, std²) samples (Box–Muller, both outputs of each pair used). */
   fillNormal(out: Float32Array, mean: number, std: number): Float32Array {
     for (let i = 0; i < out.length; i += 2) {

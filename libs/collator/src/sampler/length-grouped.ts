@@ -4,6 +4,7 @@
 // seed, cut into mega-batches, sort each by length (longest first), split into batches; then the batch
 // order is shuffled and the batch holding the longest example goes first (out-of-memory shows at once).
 // Deterministic for a given seed; every index appears exactly once.
+import { SeededRandom } from '@ftune/common';
 import { paddedLength } from '../layouts/layout';
 
 export interface LengthGroupedOptions {
@@ -17,18 +18,15 @@ export function lengthGroupedBatches(lengths: ArrayLike<number>, options: Length
   const { batchSize, seed, megabatchMultiplier = 50 } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  const random = mulberry32(seed);
-  const order = shuffle(
-    Array.from({ length: lengths.length }, (_, i) => i),
-    random,
-  );
+  const random = new SeededRandom(seed);
+  const order = random.shuffle(Array.from({ length: lengths.length }, (_, i) => i));
   const megabatch = batchSize * megabatchMultiplier;
-  const batches: number[][] = [];
+  const grouped: number[][] = [];
   for (let m = 0; m < order.length; m += megabatch) {
     const group = order.slice(m, m + megabatch).sort((a, b) => lengths[b] - lengths[a]);
-    for (let b = 0; b < group.length; b += batchSize) batches.push(group.slice(b, b + batchSize));
+    for (let b = 0; b < group.length; b += batchSize) grouped.push(group.slice(b, b + batchSize));
   }
-  shuffle(batches, random);
+  const batches = random.shuffle(grouped);
   const max = maxOf(lengths);
   const longest = batches.findIndex((batch) => batch.some((i) => lengths[i] === max));
   if (longest > 0) [batches[0], batches[longest]] = [batches[longest], batches[0]];
@@ -66,24 +64,4 @@ function maxOf(values: ArrayLike<number>): number {
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]);
   return max;
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
-
-/** Small seeded PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

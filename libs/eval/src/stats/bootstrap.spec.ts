@@ -1,18 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { pairedBootstrap, percentile } from './bootstrap';
-import { SeededRandom } from './random';
-
-describe('SeededRandom', () => {
-  it('repeats its sequence for a seed', () => {
-    const a = new SeededRandom(42);
-    const b = new SeededRandom(42);
-    const xs = Array.from({ length: 5 }, () => a.next());
-    expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
-    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
-    expect(new SeededRandom(43).next()).not.toBe(xs[0]);
-  });
-});
-
 describe('percentile', () => {
   it('interpolates linearly between ranks', () => {
     expect(percentile([1, 2, 3, 4], 0.5)).toBe(2.5);

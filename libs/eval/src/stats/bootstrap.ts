@@ -2,7 +2,7 @@
 // (Koehn 2004; Efron & Tibshirani percentile interval). Both systems are scored on the same examples,
 // so each resample draws example indices once and applies them to both: the pairing removes the
 // between-example variance that an unpaired comparison would add.
-import { SeededRandom } from './random';
+import { SeededRandom } from '@ftune/common';
 
 export interface BootstrapOptions {
   /** Number of resamples (default 1000). */

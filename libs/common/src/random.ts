@@ -1,7 +1,8 @@
-// Seeded pseudo-random numbers for evaluation: bootstrap resampling and sample selection.
-// mulberry32 (a 32-bit state generator): small, fast and identical on every platform; not for cryptography.
+// Seeded pseudo-random numbers shared by the stages: initialisation, sampling, shuffles, bootstrap resampling.
+// mulberry32 (one 32-bit state word, period 2^32): small, fast and the same on every platform; not for
+// cryptography, not PyTorch's generator. Sequences are part of fixtures and specs: keep them bit-identical.
 
-/** A deterministic generator of floats in [0, 1) from a 32-bit seed. */
+/** A deterministic generator of floats in [0, 1) from a 32-bit seed (mulberry32). */
 export class SeededRandom {
   private state: number;
 
@@ -9,7 +10,7 @@ export class SeededRandom {
     this.state = seed >>> 0;
   }
 
-  /** The next float in [0, 1). */
+  /** The next float in [0, 1), with 32 bits of resolution. */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
@@ -23,7 +24,7 @@ export class SeededRandom {
     return Math.floor(this.next() * n);
   }
 
-  /** A new array with the items in a seeded random order (Fisher–Yates). */
+  /** A new array with the items in a seeded random order (Fisher–Yates, from the last item down). */
   shuffle<T>(items: readonly T[]): T[] {
     const out = items.slice();
     for (let i = out.length - 1; i > 0; i--) {
