@@ -1,7 +1,8 @@
 // Ingestion benchmark: `ftune ingest` (the real CLI, GPT-2 token statistics as by default) on a seeded
 // JSONL file of --mb megabytes, beside `cat` and `wc -l` of the same file as the I/O ceiling, in one
 // run. Reports wall-clock MB/s, MB per CPU-second (robust when other work shares the machine) and
-// peak resident memory (from /usr/bin/time), against the targets: ≥ 50 MB/s and ≤ 256 MiB.
+// peak resident memory (from /usr/bin/time), against the targets: ≥ 50 MB/s and ≤ 256 MiB. A second
+// row runs the library alone (tools/bench/dataset/ingest-only.ts), without the CLI's other commands.
 // Usage: npx tsx tools/bench/dataset/bench.ts [--mb 1024] [--seed 1] [--keep]
 // The generated file is cached in the temp folder by size and seed; --keep keeps the output folder.
 import { spawnSync } from 'node:child_process';
@@ -73,6 +74,14 @@ const ingest = measure([
   out,
 ]);
 if (ingest.status !== 0) throw new Error(`ftune ingest failed (${ingest.status}): ${ingest.stderr}`);
+const library = measure([
+  process.execPath,
+  join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+  join(__dirname, 'ingest-only.ts'),
+  input,
+  join(out, 'library'),
+]);
+if (library.status !== 0) throw new Error(`library ingest failed (${library.status}): ${library.stderr}`);
 const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
   records: { total: number; accepted: number; rejected: number; duplicates: number };
   tokens: { counted: number; records: number; median: number; p95: number; max: number };
@@ -93,6 +102,7 @@ const lines = [
   row('cat > /dev/null', cat, '(I/O ceiling)'),
   row('wc -l', wc, '(reference)'),
   row('ftune ingest', ingest, `(target ≥ ${TARGET_MBPS} MB/s, ≤ ${TARGET_RSS_MIB} MiB)`),
+  row('ingestFile only', library, '(the library without the CLI: its own footprint)'),
   `  accepted ${manifest.records.accepted}, rejected ${manifest.records.rejected} (duplicates ${manifest.records.duplicates}); ` +
     `tokens median ${manifest.tokens.median}, p95 ${manifest.tokens.p95}, max ${manifest.tokens.max} over ${manifest.tokens.counted} of ${manifest.tokens.records} records`,
   `  accounted: ${inLines} input records = ${outLines.join(' + ')} (train + validation + test + rejected)${inLines === outTotal ? '' : ' — MISMATCH'}`,

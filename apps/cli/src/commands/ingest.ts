@@ -4,8 +4,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import { ingestFile, type IngestProgress, type Manifest, parseSplit, SPLIT_NAMES } from '@ftune/dataset';
-import { loadTokenizer } from '@ftune/tokenizer';
+import type { IngestProgress, Manifest, SplitName } from '@ftune/dataset';
 
 interface IngestFlags {
   out: string;
@@ -67,6 +66,11 @@ export function registerIngest(program: Command): void {
 }
 
 async function ingest(file: string, flags: IngestFlags): Promise<void> {
+  // loaded here, not at the top, so that other commands do not pay for them
+  // (require: the CLI runs as CommonJS through tsx's require hook, which dynamic import() bypasses)
+  const { ingestFile, parseSplit, SPLIT_NAMES } =
+    require('@ftune/dataset') as typeof import('@ftune/dataset');
+  const { loadTokenizer } = require('@ftune/tokenizer') as typeof import('@ftune/tokenizer');
   const split = parseSplit(flags.split);
   const tokenizer = flags.tokenizer === 'none' ? undefined : loadTokenizer(flags.tokenizer);
   const progress = new Progress(process.stderr);
@@ -90,7 +94,7 @@ async function ingest(file: string, flags: IngestFlags): Promise<void> {
   } finally {
     progress.done();
   }
-  process.stdout.write(summary(manifest, flags.out, (Date.now() - started) / 1000));
+  process.stdout.write(summary(manifest, SPLIT_NAMES, flags.out, (Date.now() - started) / 1000));
 }
 
 /** Progress on stderr for inputs over 16 MiB: one rewritten line on a TTY, a plain line every 5 s otherwise. */
@@ -119,7 +123,7 @@ class Progress {
   }
 }
 
-function summary(m: Manifest, out: string, seconds: number): string {
+function summary(m: Manifest, splitNames: readonly SplitName[], out: string, seconds: number): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const rows: string[] = [];
   const rate = m.source.bytes / 1e6 / Math.max(seconds, 0.001);
@@ -127,7 +131,7 @@ function summary(m: Manifest, out: string, seconds: number): string {
     `ingested ${m.source.file} (${m.source.format}, ${m.source.style ?? 'unknown style'}): ${n(m.records.total)} records in ${seconds.toFixed(1)} s (${rate.toFixed(1)} MB/s)`,
   );
   rows.push(
-    `  accepted  ${n(m.records.accepted)}: ${SPLIT_NAMES.map((s) => `${s} ${n(m.splits[s].records)}`).join(' · ')}`,
+    `  accepted  ${n(m.records.accepted)}: ${splitNames.map((s) => `${s} ${n(m.splits[s].records)}`).join(' · ')}`,
   );
   const reasons = Object.entries(m.rejected).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
   rows.push(
