@@ -14,7 +14,7 @@ import { crossEntropy } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
 import { Rng, streamSeed } from './random';
-import { type GenerateOptions, pickNextToken } from './sampling';
+import { type GenerateOptions, pickNextToken, validateGenerateOptions } from './sampling';
 
 /** One batch as the collator makes it (structurally the trainer's CollatedBatch); arrays are B·T row-major. */
 export interface GPTNeoBatch {
@@ -419,7 +419,9 @@ export class GPTNeoModel {
    */
   generate(promptIds: number[], options: GenerateOptions = {}): number[] {
     if (promptIds.length === 0) throw new UserError('generate: the prompt is empty (give at least one token)');
+    validateGenerateOptions(options);
     const maxNew = options.maxNewTokens ?? 20;
+    if (maxNew === 0) return [];
     const eos = options.eosTokenId === undefined ? this.config.eosTokenId : options.eosTokenId;
     const rng = new Rng(options.seed ?? 0);
     const cache: LayerCache[] = [];
