@@ -1,4 +1,5 @@
 // The ingest service process: DatasetService on gRPC, the ingest stage on run.requested.v1.
+import './instrumentation';
 import { runServiceMain } from '@ftune/transport';
 import { IngestModule } from './ingest.module';
 

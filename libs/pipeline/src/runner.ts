@@ -5,6 +5,7 @@
 // the stages that are complete. At the end: runs/<id>/report.html and runs/<id>/run.json.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
 import { newEnvelope, Topics, type EventByTopic, type StageName, type Topic } from '@ftune/contracts';
@@ -48,6 +49,8 @@ export interface RunRecord {
   /** The compute backend, as the app chose it (domain code does not choose backends). */
   backend: Record<string, unknown>;
   paths: Record<string, string>;
+  /** The run's trace (when it ran with a tracer): open it in Grafana/Tempo. */
+  traceId?: string;
 }
 
 export interface RunHooks {
@@ -67,6 +70,8 @@ export interface RunOptions {
   /** Extra versions (e.g. the CLI's). */
   versions?: Record<string, string>;
   hooks?: RunHooks;
+  /** Traces the run: a root span `run <id>` with one span per stage. */
+  tracer?: Tracer;
 }
 
 export interface RunOutcome {
@@ -111,8 +116,24 @@ function pinConfig(store: ArtifactStore, runId: string, config: RunConfig): void
 
 /** Runs the pipeline; never throws for a stage failure (the outcome says failed), only for bad input. */
 export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
-  const { config, hooks = {} } = options;
+  const { config, tracer } = options;
   const runId = checkSegment(options.runId ?? config.runId ?? newRunId(config));
+  if (!tracer) return pipelineRun({ ...options, runId });
+  const attributes = { 'ftune.run_id': runId };
+  return tracer.startActiveSpan(`run ${runId}`, { root: true, attributes }, async (span) => {
+    try {
+      const outcome = await pipelineRun({ ...options, runId }, span.spanContext().traceId);
+      const reason = outcome.record.failure?.reason;
+      span.setStatus(reason ? { code: SpanStatusCode.ERROR, message: reason } : { code: SpanStatusCode.OK });
+      return outcome;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function pipelineRun(options: RunOptions & { runId: string }, traceId?: string): Promise<RunOutcome> {
+  const { config, runId, hooks = {} } = options;
   const store = new ArtifactStore(config.runsDir);
   pinConfig(store, runId, config);
   const runDir = store.runDir(runId);
@@ -134,6 +155,7 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     },
     backend: options.backend ?? { backend: tf.getBackend() },
     paths: { runDir, config: store.path(runConfigPath(runId)) },
+    ...(traceId ? { traceId } : {}),
   };
 
   const earlier = store.tryReadJson<RunRecord>(`runs/${runId}/run.json`);
@@ -146,6 +168,8 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
   const ctxFor = (stage: StageName): StageContext => ({
     store,
     log: (message) => hooks.log?.(stage, message),
+    tracer: options.tracer,
+    spanAttributes: backendAttribute(record.backend),
     progress: hooks.onProgress,
     emit: (topic, event) => bus.publish(topic, event),
     signal: hooks.signal,
@@ -232,6 +256,11 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     }
     return { record, runDir, reportPath, error };
   }
+}
+
+function backendAttribute(backend: Record<string, unknown>): Record<string, string> {
+  const name = backend.backend ?? backend.name;
+  return typeof name === 'string' ? { 'ftune.backend': name } : {};
 }
 
 /** Writes report.html (as far as the run got) and run.json. */

@@ -106,3 +106,11 @@ export function recordTrainingProgress(
   if (p.tokenAccuracy !== undefined) m.tokenAccuracy.record(p.tokenAccuracy, attributes);
   if (p.stepSeconds !== undefined) m.stepTime.record(p.stepSeconds, attributes);
 }
+
+/** Records accepted and rejected by an ingest stage (dataset.ingested.v1 counts). */
+export function recordIngestCounts(m: FtuneInstruments, event: object): void {
+  const counts = (event as { counts?: Record<string, number> }).counts;
+  if (!counts) return;
+  m.recordsIngested.add(counts.train + counts.validation + counts.test);
+  m.recordsRejected.add(counts.rejected);
+}

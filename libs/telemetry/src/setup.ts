@@ -62,6 +62,11 @@ export function telemetryConfigured(env: NodeJS.ProcessEnv = process.env): boole
 
 let current: Telemetry | undefined;
 
+/** The telemetry this process started (a no-op handle when none was). */
+export function activeTelemetry(): Telemetry {
+  return current ?? NOOP;
+}
+
 /** Starts the SDK once per process (later calls return the first handle). */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (current) return current;

@@ -2,6 +2,7 @@
 // (created lazily, after each app's instrumentation.ts started the SDK), RPC latency per gRPC method,
 // and the Kafka consumer lag of a stage's group, polled (latest offset minus committed offset).
 import { performance } from 'node:perf_hooks';
+import 'reflect-metadata';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
@@ -21,11 +22,20 @@ export function serviceTracer(): Tracer {
   return trace.getTracer('ftune');
 }
 
+/** `Service/Method` of a @GrpcMethod handler (its pattern metadata), else `Class/handler`. */
+function rpcMethodOf(context: ExecutionContext): string {
+  const patterns = Reflect.getMetadata('microservices:pattern', context.getHandler()) as unknown;
+  const p = (Array.isArray(patterns) ? patterns[0] : undefined) as
+    { service?: string; rpc?: string } | undefined;
+  if (p?.service && p.rpc) return `${p.service}/${p.rpc}`;
+  return `${context.getClass().name}/${context.getHandler().name}`;
+}
+
 /** Records every gRPC handler's wall time (a stream's until it ends) under `Service/method`. */
 export class RpcMetricsInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const started = performance.now();
-    const method = `${context.getClass().name.replace(/Controller$/, '')}/${context.getHandler().name}`;
+    const method = rpcMethodOf(context);
     return next.handle().pipe(
       finalize(() =>
         serviceInstruments().rpcDuration.record((performance.now() - started) / 1000, {

@@ -2,9 +2,18 @@
 // audit) from a YAML run config, into runs/<run-id>/ of the artifact folder. Stage-by-stage progress
 // on stderr (bars on a terminal, plain lines otherwise), a summary table and the run folder at the
 // end. Re-running with the same --run-id skips the stages that are complete.
+import { trace } from '@opentelemetry/api';
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
 import { describeChoice, initBackend } from '@ftune/compute';
+import { Topics, type EventByTopic } from '@ftune/contracts';
+import {
+  activeTelemetry,
+  ftuneInstruments,
+  METRIC_ATTRIBUTES,
+  recordIngestCounts,
+  recordTrainingProgress,
+} from '@ftune/telemetry';
 import {
   loadRunConfig,
   runPipeline,
@@ -173,16 +182,28 @@ export function registerRun(program: Command): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // with OTEL_EXPORTER_OTLP_ENDPOINT set (telemetry started by instrumentation.ts): a trace and metrics
+      const traced = activeTelemetry().enabled;
+      const metrics = traced ? ftuneInstruments() : undefined;
       let outcome;
       try {
         outcome = await runPipeline({
           config,
           runId: flags.runId,
           backend: { ...choice.info },
+          tracer: traced ? trace.getTracer('ftune') : undefined,
           hooks: {
             onStage: (e) => view.stage(e.stage, e.status, e.seconds),
             onProgress: (p) => view.progress(p),
             log: (stage, message) => view.log(stage, message),
+            onEvent: (topic, e) => {
+              if (!metrics) return;
+              if (topic === Topics.datasetIngested) recordIngestCounts(metrics, e as object);
+              if (topic === Topics.trainingProgress) {
+                const p = e as EventByTopic[typeof Topics.trainingProgress];
+                recordTrainingProgress(metrics, p, { [METRIC_ATTRIBUTES.runId]: p.runId });
+              }
+            },
             signal: controller.signal,
           },
         });
@@ -194,6 +215,7 @@ export function registerRun(program: Command): void {
       process.stderr.write(`\n${summaryTable(r)}\n\n`);
       process.stdout.write(`run folder: ${outcome.runDir}\n`);
       if (outcome.reportPath) process.stdout.write(`report:     ${outcome.reportPath}\n`);
+      if (r.traceId) process.stdout.write(`trace id:   ${r.traceId}\n`);
       if (r.status === 'failed') {
         const e = outcome.error;
         if (e instanceof UserError)

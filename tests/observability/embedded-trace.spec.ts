@@ -1,0 +1,89 @@
+// The embedded run (`ftune run`, one process) exports too when OTEL_EXPORTER_OTLP_ENDPOINT is set: a
+// root span `run <id>` with the five stage spans under it (service ftune-local), the trace id printed
+// and written to run.json, and the training and ingest metrics over OTLP.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '@ftune/telemetry';
+import { CLI } from '../services/cluster';
+import { OtlpReceiver, until } from './otlp';
+
+const ROOT = resolve(__dirname, '../..');
+const STAGES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
+
+function ftune(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    child.once('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('ftune run with a collector', { timeout: 300_000 }, () => {
+  const otlp = new OtlpReceiver();
+  const tmp = mkdtempSync(join(tmpdir(), 'ftune-otel-run-'));
+  beforeAll(async () => {
+    await otlp.start();
+  });
+  afterAll(async () => {
+    await otlp.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('exports one trace rooted at `run <id>` and writes its id to run.json', async () => {
+    const config = join(tmp, 'run.yaml');
+    writeFileSync(
+      config,
+      [
+        'name: otel',
+        'runId: otel-1',
+        `runsDir: ${tmp}`,
+        'dataset:',
+        `  path: ${join(ROOT, 'examples', 'sentiment', 'reviews.jsonl')}`,
+        '  maxRecords: 120',
+        'model:',
+        '  preset: tiny',
+        'collator:',
+        '  maxLength: 48',
+        'training:',
+        '  batchSize: 8',
+        '  maxSteps: 3',
+        'evaluation:',
+        '  samples: 2',
+        '  bootstrap: 20',
+        '',
+      ].join('\n'),
+    );
+    const r = await ftune(['run', config], { ...process.env, ...otlp.env(), OTEL_SERVICE_NAME: '' });
+    expect(r.code, r.stderr).toBe(0);
+    const traceId = /trace id: +([0-9a-f]{32})/.exec(r.stdout)?.[1];
+    expect(traceId).toBeDefined();
+    const record = JSON.parse(readFileSync(join(tmp, 'runs', 'otel-1', 'run.json'), 'utf8')) as {
+      traceId?: string;
+    };
+    expect(record.traceId).toBe(traceId);
+
+    // the process shuts the SDK down before it exits: everything has arrived
+    const root = otlp.spans.find((s) => s.name === 'run otel-1');
+    expect(root?.traceId).toBe(traceId);
+    expect(root?.parentSpanId).toBeUndefined();
+    expect(root?.service).toBe('ftune-local');
+    for (const stage of STAGES) {
+      const span = otlp.spans.find((s) => s.name === `stage ${stage}`);
+      expect(span, stage).toBeDefined();
+      expect(span?.traceId).toBe(traceId);
+      expect(span?.parentSpanId).toBe(root?.spanId);
+      expect(span?.attributes).toMatchObject({ 'ftune.run_id': 'otel-1', 'ftune.stage': stage, reused: false });
+      expect(span?.attributes['ftune.backend']).toBeTypeOf('string');
+    }
+    const names = await until('the metrics', () => otlp.metricNames(), 5_000);
+    for (const n of [METRIC_NAMES.trainingLoss, METRIC_NAMES.recordsIngested, METRIC_NAMES.processMemory])
+      expect(names).toContain(n);
+    console.log(`embedded run: ${otlp.spans.length} spans, trace ${traceId}`);
+  });
+});
