@@ -1,6 +1,7 @@
 // A seeded generator of mixed English prose and source code as JSONL {"text"} lines, for the
 // tokenizer benchmark. Deterministic for a seed; identifiers and numbers vary, so the BPE cache
 // sees both repeated and new words, as real data does.
+import { SeededRandom } from '@ftune/common';
 
 const WORDS = (
   'the of and to in is was for on that with as by at from his her it an are were be this which or ' +
@@ -45,20 +46,10 @@ const SYLLABLES = [
   'key',
 ];
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function generateCorpus(seed: number, targetBytes: number): string {
-  const rnd = mulberry32(seed);
-  const int = (n: number) => Math.floor(rnd() * n);
+  const random = new SeededRandom(seed);
+  const rnd = () => random.next();
+  const int = (n: number) => random.int(n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
   const ident = (camel: boolean) => {
     const parts = Array.from({ length: 1 + int(3) }, () => pick(SYLLABLES));
