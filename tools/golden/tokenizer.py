@@ -8,6 +8,7 @@ hand-written corpus and over a held-out corpus of random Unicode mixes (seeded),
   libs/tokenizer/fixtures/gpt2-heldout.json    ids and offsets of the held-out corpus
   libs/tokenizer/fixtures/tiny-bpe/            a small byte-level BPE trained here (tokenizer.json, configs)
   libs/tokenizer/fixtures/tiny-bpe-golden.json what GPT2TokenizerFast gives with that folder
+  libs/tokenizer/fixtures/tiny-nfkc/ + tiny-nfkc-golden.json  the same with an NFKC + Lowercase normalizer
 
 Offsets: Hugging Face reports character (code point) offsets; the fixtures store them converted to UTF-16
 code units, the JavaScript string indices @ftune/tokenizer reports.
@@ -27,7 +28,7 @@ import tempfile
 
 import tokenizers
 import transformers
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import AutoTokenizer, GPT2TokenizerFast
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -210,9 +211,11 @@ def prefix_space_cases(vocab, merges, texts):
     ]
 
 
-def train_tiny(texts, folder):
+def train_tiny(texts, folder, normalizer=None):
     """A small byte-level BPE (trim_offsets on, added tokens with strip flags) written as a HF folder."""
     tok = Tokenizer(models.BPE())
+    if normalizer is not None:
+        tok.normalizer = normalizer
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     tok.post_processor = processors.ByteLevel(trim_offsets=True)
@@ -282,6 +285,10 @@ def main():
     tiny_texts = hand[:80] + ["hi <user> there", "a<user>b", "x [sep] y", "x[sep]y", "<pad><pad>", "<|endoftext|> end"]
     tiny_golden = {"versions": versions, "cases": encode_cases(tiny, tiny_texts)}
     write_json("tiny-bpe-golden.json", tiny_golden)
+
+    nfkc = train_tiny(hand, os.path.join(OUT, "tiny-nfkc"), normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()]))
+    nfkc_texts = hand[:60] + ["ＡＢＣ ﬁne ①②", "CAFÉ Straße İstanbul", "e\u0301 É\u0301", "Ⅻ ㍿ ﬀ", "MiXeD <user> CaSe"]
+    write_json("tiny-nfkc-golden.json", {"versions": versions, "cases": encode_cases(nfkc, nfkc_texts)})
     print(f"wrote {len(hand)} hand cases, {len(held)} held-out cases, {len(tiny_texts)} tiny-bpe cases")
 
 

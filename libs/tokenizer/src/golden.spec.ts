@@ -126,3 +126,10 @@ describe('a tokenizer.json folder (tiny byte-level BPE trained by tokenizers)', 
     expect(tiny.vocabSize).toBe(703);
   });
 });
+
+describe('a tokenizer.json folder with an NFKC + Lowercase normalizer', () => {
+  const golden = fixture<{ cases: EncodeCase[] }>('tiny-nfkc-golden.json');
+  it(`matches GPT2TokenizerFast, offsets in the original text (${golden.cases.length} texts)`, () => {
+    checkCases(loadTokenizer(join(FIXTURES, 'tiny-nfkc')), golden.cases);
+  });
+});

@@ -1,6 +1,7 @@
 // Normalizers: text → text, keeping for each UTF-16 unit of the result the range it came from.
 // Supported: Unicode forms (NFC, NFD, NFKC, NFKD), Lowercase, Sequence. GPT-2 has none.
-// A form is applied per code point with its following combining marks, so alignments stay exact.
+// A form is applied per code point with its following combining marks (so Hangul jamo sequences are not
+// composed), each output character aligned to an input character as tokenizers does.
 
 export type NormalizerConfig =
   | { type: 'NFC' }
@@ -34,19 +35,37 @@ export function identity(text: string): NormalizedText {
 
 const CLUSTER = /\P{M}\p{M}*|\p{M}+/gsu;
 
-/** Applies `f` to each cluster (a code point and its combining marks), aligning its output to the cluster. */
+/** Original ranges of the code points of input.text[from, to). */
+function codePointRanges(input: NormalizedText, from: number, to: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let i = from; i < to;) {
+    const width = (input.text.codePointAt(i) as number) > 0xffff ? 2 : 1;
+    ranges.push([input.starts[i], input.ends[i + width - 1]]);
+    i += width;
+  }
+  return ranges;
+}
+
+/**
+ * Applies `f` to each cluster (a code point and its combining marks). As tokenizers' NormalizedString
+ * aligns a transformation, output code point k takes the range of input code point k, and output beyond
+ * the input's length (an expansion) the range of the last one.
+ */
 function mapClusters(input: NormalizedText, f: (s: string) => string): NormalizedText {
   let text = '';
   const starts: number[] = [];
   const ends: number[] = [];
   for (const m of input.text.matchAll(CLUSTER)) {
+    const ranges = codePointRanges(input, m.index, m.index + m[0].length);
     const out = f(m[0]);
-    const from = input.starts[m.index];
-    const to = input.ends[m.index + m[0].length - 1];
     text += out;
-    for (let k = 0; k < out.length; k++) {
-      starts.push(from);
-      ends.push(to);
+    let k = 0;
+    for (const ch of out) {
+      const [from, to] = ranges[Math.min(k++, ranges.length - 1)];
+      for (let unit = 0; unit < ch.length; unit++) {
+        starts.push(from);
+        ends.push(to);
+      }
     }
   }
   return { text, starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
