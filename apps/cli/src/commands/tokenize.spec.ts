@@ -33,9 +33,12 @@ function ftune(args: string[], input: string | Buffer) {
   };
 }
 
+// each case starts several ftune processes: generous limits for a loaded machine
+const SLOW = { timeout: 240_000 };
+
 const jsonl = (texts: string[]) => texts.map((text) => JSON.stringify({ text })).join('\n') + '\n';
 
-describe('ftune tokenize', () => {
+describe('ftune tokenize', SLOW, () => {
   it(`gives Hugging Face's ids and offsets on the held-out corpus (${heldout.length} texts), on one thread and on workers`, () => {
     const input = jsonl(heldout.map((c) => c.text));
     const one = ftune(['tokenize', '--offsets'], input);
@@ -115,7 +118,7 @@ describe('ftune tokenize', () => {
   });
 });
 
-describe('ftune detokenize', () => {
+describe('ftune detokenize', SLOW, () => {
   it('decodes ids back to the text, with the clean-up and special-token flags', () => {
     const texts = heldout.slice(0, 50).map((c) => c.text);
     const ids =
