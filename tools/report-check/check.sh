@@ -2,10 +2,10 @@
 # Report check: renders a report page, then opens it in headless Chromium with the network cut off
 # and saves a screenshot, proving the page stands alone offline and its inline-SVG charts draw.
 #
-#   tools/report-check/check.sh [OUT_DIR] [EVAL_JSON [METRICS_JSONL]]
+#   tools/report-check/check.sh [OUT_DIR] [EVAL_JSON [METRICS_JSONL] | REPORT_HTML]
 #
 # OUT_DIR defaults to tmp/report-check. Without EVAL_JSON the page comes from a built-in synthetic
-# evaluation. Chromium is taken from $CHROMIUM, else chromium / chromium-browser / google-chrome on
+# evaluation; a finished page (a run's report.html) is checked as it is. Chromium is taken from $CHROMIUM, else chromium / chromium-browser / google-chrome on
 # PATH; when none is found and we run as root on Debian/Ubuntu, `apt-get install chromium` installs it
 # (set REPORT_CHECK_NO_INSTALL=1 to forbid). Exit 0 = page written, self-contained, all charts in the
 # rendered DOM, screenshot written; the PNG is left in OUT_DIR for a person to look at.

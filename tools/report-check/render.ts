@@ -1,6 +1,6 @@
 // Writes a report page for the report check: from an eval.json (and optional metrics.jsonl) when
 // given, else from the built-in synthetic evaluation, then verifies it is self-contained and that
-// every chart is well-formed SVG. Usage: tsx render.ts OUT_DIR [EVAL_JSON [METRICS_JSONL]]
+// every chart is well-formed SVG. Usage: tsx render.ts OUT_DIR [EVAL_JSON [METRICS_JSONL] | REPORT_HTML]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -17,6 +17,22 @@ import { demoEvaluation } from '@ftune/eval/src/testing';
 async function main(): Promise<void> {
   const [out, evalPath, metricsPath] = process.argv.slice(2);
   if (!out) throw new Error('usage: render.ts OUT_DIR [EVAL_JSON [METRICS_JSONL]]');
+  if (evalPath?.endsWith('.html')) {
+    // A finished page (e.g. a run's report.html): checked as it is
+    const page = readFileSync(evalPath, 'utf8');
+    const issues = [
+      ...externalReferences(page),
+      ...svgFragments(page).flatMap((s, i) => xmlProblems(s).map((p) => `chart ${i + 1}: ${p}`)),
+    ];
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'report.html'), page);
+    process.stdout.write(`copied ${evalPath} (${page.length} bytes, ${svgFragments(page).length} charts)\n`);
+    if (issues.length > 0) {
+      process.stderr.write(`report problems:\n  ${issues.join('\n  ')}\n`);
+      process.exitCode = 1;
+    }
+    return;
+  }
   let result: EvalResult;
   let log: string | undefined;
   if (evalPath) {
