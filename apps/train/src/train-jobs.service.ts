@@ -5,7 +5,8 @@ import { newEnvelope, Topics, validateEvent, type DatasetTokenized } from '@ftun
 import type { ArtifactStore } from '@ftune/storage';
 import {
   PRODUCER,
-  ProcessJobRunner,
+  JOB_RUNNER,
+  type JobRunner,
   recordJob,
   STORE,
   type EventProducer,
@@ -17,7 +18,7 @@ export class TrainJobs implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @Inject(STORE) private readonly store: ArtifactStore,
     @Inject(PRODUCER) private readonly producer: EventProducer,
-    @Inject(ProcessJobRunner) private readonly runner: ProcessJobRunner,
+    @Inject(JOB_RUNNER) private readonly runner: JobRunner,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -4,7 +4,8 @@ import {
   KAFKA_CONTROLLER,
   LOGGER,
   PRODUCER,
-  ProcessJobRunner,
+  createJobRunner,
+  JOB_RUNNER,
   STORE,
   type EventProducer,
   type Logger,
@@ -17,9 +18,9 @@ import { TrainJobs } from './train-jobs.service';
   controllers: [TrainingGrpcController],
   providers: [
     {
-      provide: ProcessJobRunner,
+      provide: JOB_RUNNER,
       useFactory: (store: ArtifactStore, producer: EventProducer, log: Logger) =>
-        new ProcessJobRunner(store, producer, log),
+        createJobRunner(store, producer, log),
       inject: [STORE, PRODUCER, LOGGER],
     },
     TrainJobs,

@@ -7,6 +7,7 @@ export * from './config';
 export * from './consumer';
 export * from './grpc';
 export * from './job-runner';
+export * from './k8s-job-runner';
 export * from './kafka';
 export * from './log';
 export * from './messages';

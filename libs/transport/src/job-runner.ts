@@ -28,7 +28,15 @@ export const DEFAULT_JOB_COMMAND = [
   'train-job',
 ];
 
-export class ProcessJobRunner {
+/** Starts, cancels and resumes training jobs (a child process each here; a Kubernetes Job in ./k8s-job-runner.ts). */
+export interface JobRunner {
+  ensure(runId: string): void;
+  resumeAll(): void;
+  cancel(runId: string, reason: string): void;
+  stopAll(): Promise<void>;
+}
+
+export class ProcessJobRunner implements JobRunner {
   private readonly children = new Map<string, ChildProcess>();
   private readonly watching = new Set<string>();
   private stopping = false;
