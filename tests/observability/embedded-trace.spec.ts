@@ -13,7 +13,10 @@ import { OtlpReceiver, until } from './otlp';
 const ROOT = resolve(__dirname, '../..');
 const STAGES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
 
-function ftune(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function ftune(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env });
     let stdout = '';
@@ -78,7 +81,11 @@ describe('ftune run with a collector', { timeout: 300_000 }, () => {
       expect(span, stage).toBeDefined();
       expect(span?.traceId).toBe(traceId);
       expect(span?.parentSpanId).toBe(root?.spanId);
-      expect(span?.attributes).toMatchObject({ 'ftune.run_id': 'otel-1', 'ftune.stage': stage, reused: false });
+      expect(span?.attributes).toMatchObject({
+        'ftune.run_id': 'otel-1',
+        'ftune.stage': stage,
+        reused: false,
+      });
       expect(span?.attributes['ftune.backend']).toBeTypeOf('string');
     }
     const names = await until('the metrics', () => otlp.metricNames(), 5_000);

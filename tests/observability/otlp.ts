@@ -4,7 +4,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-type AnyValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+type AnyValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+};
 type KeyValue = { key: string; value: AnyValue };
 
 export interface ReceivedSpan {
@@ -55,7 +60,12 @@ interface TracesBody {
     }
   >;
 }
-type DataPoint = { attributes?: KeyValue[]; asDouble?: number; asInt?: string | number; count?: string | number };
+type DataPoint = {
+  attributes?: KeyValue[];
+  asDouble?: number;
+  asInt?: string | number;
+  count?: string | number;
+};
 interface MetricsBody {
   resourceMetrics?: Array<
     Resource & {
@@ -154,7 +164,7 @@ export class OtlpReceiver {
   ancestry(span: ReceivedSpan): ReceivedSpan[] {
     const byId = new Map(this.spans.map((s) => [s.spanId, s]));
     const chain = [span];
-    for (let s = span; s.parentSpanId && byId.has(s.parentSpanId); ) {
+    for (let s = span; s.parentSpanId && byId.has(s.parentSpanId);) {
       s = byId.get(s.parentSpanId) as ReceivedSpan;
       chain.push(s);
     }
@@ -166,7 +176,11 @@ export class OtlpReceiver {
   }
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs: number): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs: number,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();

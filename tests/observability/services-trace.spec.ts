@@ -84,7 +84,12 @@ describe('observability of the six services', { timeout: 420_000 }, () => {
 
   it('puts every stage of a run, in every service, in the one trace rooted at StartRun', async () => {
     await unary(runs, 'startRun', { config: CONFIG, runId: RUN, datasetId: '' });
-    await until('the audit stage span', () => stageSpan('audit'), 300_000);
+    // the audit stage span, and every span above it (each process exports on its own schedule)
+    const complete = () => {
+      const audit = stageSpan('audit');
+      return audit && otlp.ancestry(audit).at(-1)?.parentSpanId === undefined;
+    };
+    await until('the audit stage span and its ancestry', complete, 300_000);
     expect([...otlp.contentTypes]).toEqual(['application/json']);
 
     const root = otlp.spans.find((s) => s.kind === SpanKind.server && s.name.endsWith('/StartRun'));
@@ -92,6 +97,7 @@ describe('observability of the six services', { timeout: 420_000 }, () => {
     const rootSpan = root as ReceivedSpan;
     expect(rootSpan.service).toBe('ftune-pipeline');
     expect(rootSpan.parentSpanId).toBeUndefined();
+    expect(rootSpan.attributes['ftune.run_id']).toBe(RUN);
 
     for (const { stage, service, topics } of CHAIN) {
       const span = stageSpan(stage) as ReceivedSpan;
@@ -135,7 +141,11 @@ describe('observability of the six services', { timeout: 420_000 }, () => {
 
   it('exports the metrics the dashboards query', async () => {
     // a poison message: its dead-letter record is counted
-    const kafka = new Kafka({ clientId: 'ftune-otel-poison', brokers: [brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'ftune-otel-poison',
+      brokers: [brokers],
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
@@ -158,11 +168,15 @@ describe('observability of the six services', { timeout: 420_000 }, () => {
     ];
     await until('the metrics', () => wanted.every((n) => otlp.metricNames().has(n)), 60_000).catch(
       (e: Error) => {
-        throw new Error(`${e.message}; missing ${wanted.filter((n) => !otlp.metricNames().has(n)).join(', ')}`);
+        throw new Error(
+          `${e.message}; missing ${wanted.filter((n) => !otlp.metricNames().has(n)).join(', ')}`,
+        );
       },
     );
     const loss = otlp.points.filter((p) => p.metric === METRIC_NAMES.trainingLoss);
-    expect(loss.every((p) => p.attributes['ftune.run_id'] === RUN && p.service === 'ftune-train-job')).toBe(true);
+    expect(loss.every((p) => p.attributes['ftune.run_id'] === RUN && p.service === 'ftune-train-job')).toBe(
+      true,
+    );
     expect(loss.some((p) => Number.isFinite(p.value))).toBe(true);
     const stages = otlp.points
       .filter((p) => p.metric === METRIC_NAMES.stageDuration)
@@ -173,7 +187,9 @@ describe('observability of the six services', { timeout: 420_000 }, () => {
     const dlq = otlp.points.filter((p) => p.metric === METRIC_NAMES.dlqMessages);
     expect(dlq[0].attributes).toMatchObject({ topic: Topics.runRequested, 'ftune.stage': 'ingest' });
     const rpc = otlp.points.filter((p) => p.metric === METRIC_NAMES.rpcDuration);
-    expect(rpc.map((p) => String(p.attributes['rpc.method']))).toContainEqual(expect.stringMatching(/RunService\/StartRun$/));
+    expect(rpc.map((p) => String(p.attributes['rpc.method']))).toContainEqual(
+      expect.stringMatching(/RunService\/StartRun$/i),
+    );
     console.log(`${otlp.points.length} metric points, ${otlp.metricNames().size} instruments`);
   });
 });

@@ -2,6 +2,7 @@
 // WatchRun answer from the run records; CancelRun records the cancellation in the store (stages and
 // the training job read it) and in the record.
 import { Controller, Inject } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { runConfigPath } from '@ftune/pipeline';
@@ -37,6 +38,7 @@ export class RunGrpcController implements pipeline.RunServiceController {
       runId: request.runId,
       datasetPath,
     });
+    trace.getActiveSpan()?.setAttribute('ftune.run_id', runId); // StartRun's span is the run trace's root
     const existing = this.records.get(runId);
     if (existing) return { run: toRun(existing), created: false };
     const record = newRunRecord(runId, config.name ?? '');

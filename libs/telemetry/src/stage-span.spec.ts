@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { runStage, type Stage, type StageContext } from '@ftune/pipeline';
 import { ArtifactStore } from '@ftune/storage';
@@ -82,7 +86,11 @@ describe('stage spans', () => {
 
   it('leave the stage untouched without a tracer', async () => {
     const { ctx } = setup();
-    const out = await runStage(ingest(), { ...newEnvelope('run-3'), config: {} }, { ...ctx, tracer: undefined });
+    const out = await runStage(
+      ingest(),
+      { ...newEnvelope('run-3'), config: {} },
+      { ...ctx, tracer: undefined },
+    );
     expect(out.reused).toBe(false);
   });
 });
