@@ -86,7 +86,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     exportIntervalMillis: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? options.metricIntervalMs ?? 10_000),
   });
   const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME ?? options.serviceName,
+    serviceName: env.OTEL_SERVICE_NAME || options.serviceName, // an empty variable counts as unset
     resource: resourceFromAttributes({
       'service.version': options.serviceVersion ?? '0.1.0',
       'service.namespace': 'ftune',
