@@ -48,7 +48,8 @@ function runProcess(label: string, cmd: string, args: string[], env: NodeJS.Proc
     process.stderr.write(`    ${JSON.stringify(result)}\n`); // partial runs still tell
     return result;
   }
-  const why = `${r.stderr}`.trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`;
+  const errLines = `${r.stderr}`.trim().split('\n').filter(Boolean);
+  const why = errLines.filter((l) => /Error|Aborted|abort/.test(l)).pop() ?? errLines.pop() ?? `exit ${r.status}`;
   return { backend: label, threads: 0, error: why };
 }
 
