@@ -113,7 +113,7 @@ export class ProcessJobRunner implements JobRunner {
       j.attempt += 1;
       j.state = 'running';
       j.pid = undefined;
-      // the first attempt records the trace of the message that asked for training
+      // a job recorded outside any trace takes the one this attempt starts in, if any
       j.traceparent ??= traceEnv().TRACEPARENT;
     });
     const [cmd, ...args] = this.command;

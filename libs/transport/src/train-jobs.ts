@@ -5,6 +5,7 @@
 // training.progress.v1 and model.trained.v1, and resumes from its last checkpoint when restarted.
 import type { DatasetTokenized, Envelope, TrainingProgress } from '@ftune/contracts';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
+import { traceEnv } from '@ftune/telemetry';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -83,6 +84,9 @@ export function recordJob(
     createdAt: now,
     updatedAt: now,
   };
+  // recorded while the message that asked for training is handled: its trace, for every attempt
+  const traceparent = traceEnv().TRACEPARENT;
+  if (traceparent) job.traceparent = traceparent;
   store.writeJson(jobPath(input.runId), job);
   return { job, created: true };
 }
