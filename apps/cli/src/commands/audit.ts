@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { auditSections, GATE_METRICS, runAuditJob, type AuditResult } from '@ftune/bias-audit';
 import { UserError } from '@ftune/common';
-import { initBackend } from '@ftune/compute';
-import { renderReport } from '@ftune/eval';
+import { lib } from './libs';
 import { positiveInt } from './tokenize';
 
 interface AuditFlags {
@@ -110,7 +109,7 @@ export function registerAudit(program: Command): void {
     .option('--fail-on-gate', 'exit with status 3 when the gate fails')
     .action(async (flags: AuditFlags) => {
       const gate = parseGate(flags.gate);
-      if (flags.model || flags.baseline) await initBackend();
+      if (flags.model || flags.baseline) await lib.compute().initBackend();
       const result = await runAuditJob(
         {
           dataset: flags.dataset,
@@ -130,7 +129,7 @@ export function registerAudit(program: Command): void {
       const html = path.join(flags.out, 'audit.html');
       fs.writeFileSync(
         html,
-        renderReport({
+        lib.eval().renderReport({
           title: 'ftune bias audit',
           subtitle: `${flags.model ?? 'dataset only'} on ${flags.dataset}`,
           facts: [

@@ -3,17 +3,8 @@
 // each fix is a flag. Streams batch by batch, except --group-by-length, which needs every length first.
 import type { Command } from 'commander';
 import { readLines, UserError } from '@ftune/common';
-import {
-  completionOnlyConfig,
-  fromConfig,
-  hfBatchJson,
-  lengthGroupedBatches,
-  TemplateError,
-  type CollatorWarning,
-  type Example,
-  type TemplateSpec,
-} from '@ftune/collator';
-import { loadTokenizer } from '@ftune/tokenizer';
+import type { CollatorWarning, Example, TemplateSpec } from '@ftune/collator';
+import { lib } from './libs';
 
 interface CollateFlags {
   tokenizer: string;
@@ -83,7 +74,8 @@ export function registerCollate(program: Command): void {
 async function collate(flags: CollateFlags): Promise<void> {
   if (!['keep', 'report', 'drop'].includes(flags.untrainable))
     throw new UserError(`--untrainable must be keep, report or drop`);
-  const tokenizer = loadTokenizer(flags.tokenizer);
+  const { completionOnlyConfig, fromConfig, hfBatchJson, lengthGroupedBatches } = lib.collator();
+  const tokenizer = lib.tokenizer().loadTokenizer(flags.tokenizer);
   const onWarning = (w: CollatorWarning) => process.stderr.write(`ftune collate: warning: ${w.message}\n`);
   const config = userErrors(() =>
     completionOnlyConfig(
@@ -138,6 +130,7 @@ async function collate(flags: CollateFlags): Promise<void> {
 }
 
 function userErrors<T>(build: () => T): T {
+  const { TemplateError } = lib.collator();
   try {
     return build();
   } catch (e) {

@@ -1,8 +1,8 @@
 // `ftune detokenize`: JSONL {"input_ids": [...]} on stdin → {"text": ...} per line on stdout, decoded as
 // Hugging Face does (no clean-up of spaces unless asked, as transformers 4.53 for GPT-2).
 import type { Command } from 'commander';
-import { detokenizeLines, loadTokenizer } from '@ftune/tokenizer';
 import { mapJsonlStream } from './jsonl-chunks';
+import { lib } from './libs';
 
 interface DetokenizeFlags {
   tokenizer: string;
@@ -23,6 +23,7 @@ export function registerDetokenize(program: Command): void {
     )
     .option('--skip-invalid', 'skip lines that are not {"input_ids": [int...]} (counted on stderr)')
     .action(async (flags: DetokenizeFlags) => {
+      const { detokenizeLines, loadTokenizer } = lib.tokenizer();
       const tokenizer = loadTokenizer(flags.tokenizer);
       const totals = await mapJsonlStream(process.stdin, process.stdout, (chunk, firstLine) =>
         detokenizeLines(tokenizer, chunk, firstLine, flags),

@@ -3,8 +3,8 @@
 // a few key figures on stdout.
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import { initBackend } from '@ftune/compute';
-import { runEvaluateJob, type Task } from '@ftune/eval';
+import type { Task } from '@ftune/eval';
+import { lib } from './libs';
 import { nonNegativeInt, positiveInt } from './tokenize';
 
 interface EvaluateFlags {
@@ -64,7 +64,7 @@ export function registerEvaluate(program: Command): void {
     .option('--limit <N>', 'evaluate only the first N test records', positiveInt)
     .action(async (flags: EvaluateFlags) => {
       let last = '';
-      const { result, evalJson, reportHtml } = await runEvaluateJob(
+      const { result, evalJson, reportHtml } = await lib.eval().runEvaluateJob(
         {
           model: flags.model,
           dataset: flags.dataset,
@@ -88,7 +88,7 @@ export function registerEvaluate(program: Command): void {
         {
           log: (line) => process.stderr.write(`${line}\n`),
           beforeModels: async () => {
-            const backend = await initBackend();
+            const backend = await lib.compute().initBackend();
             process.stderr.write(`backend: ${backend.info.backend} (${backend.info.device})\n`);
           },
           progress: (stage, done, total) => {

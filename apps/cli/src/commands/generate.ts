@@ -2,7 +2,7 @@
 // --top-k, --top-p, --seed) and prints the continuation; --json prints {"completion", "ids"} instead.
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import { validateGenerateOptions } from '@ftune/model-gpt-neo';
+import { lib } from './libs';
 import { openModelFolder } from './model-folder';
 import { nonNegativeInt, positiveInt } from './tokenize';
 
@@ -42,7 +42,7 @@ export function registerGenerate(program: Command): void {
 
 async function generate(flags: GenerateFlags): Promise<void> {
   const options = { maxNewTokens: flags.maxNewTokens, temperature: flags.temperature, topK: flags.topK, topP: flags.topP, seed: flags.seed };
-  validateGenerateOptions(options);
+  lib.modelGptNeo().validateGenerateOptions(options);
   const { model, tokenizer } = await openModelFolder(flags.model, flags.tokenizer);
   try {
     const prompt = tokenizer.encodeIds(flags.prompt);

@@ -1,9 +1,9 @@
 // Shared by `ftune score` and `ftune generate`: a GPT-Neo folder and its tokenizer, on the chosen backend.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '@ftune/compute';
-import { type GPTNeoModel, loadModel } from '@ftune/model-gpt-neo';
-import { type Tokenizer, loadTokenizer } from '@ftune/tokenizer';
+import type { GPTNeoModel } from '@ftune/model-gpt-neo';
+import type { Tokenizer } from '@ftune/tokenizer';
+import { lib } from './libs';
 
 /** The tokenizer flag's default: the model folder when it holds tokenizer files, else the built-in gpt2. */
 export function tokenizerSource(modelDir: string, flag?: string): string {
@@ -13,8 +13,8 @@ export function tokenizerSource(modelDir: string, flag?: string): string {
 }
 
 export async function openModelFolder(modelDir: string, tokenizerFlag?: string): Promise<{ model: GPTNeoModel; tokenizer: Tokenizer }> {
-  await initBackend();
-  const tokenizer = loadTokenizer(tokenizerSource(modelDir, tokenizerFlag));
-  const model = loadModel(modelDir);
+  await lib.compute().initBackend();
+  const tokenizer = lib.tokenizer().loadTokenizer(tokenizerSource(modelDir, tokenizerFlag));
+  const model = lib.modelGptNeo().loadModel(modelDir);
   return { model, tokenizer };
 }

@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import { UserError } from '@ftune/common';
-import { pipeline } from '@ftune/proto';
-import { grpcClient, unary, type GrpcClient } from '@ftune/transport';
+import type { pipeline } from '@ftune/proto';
+import type { GrpcClient } from '@ftune/transport';
+import { lib } from './libs';
 
 export interface RemoteFlags {
   remote?: string;
@@ -96,6 +97,7 @@ export async function runRemote(
   }
   const token = flags.token ?? process.env.FTUNE_AUTH_TOKEN;
   if (!token) throw new UserError('--remote needs a bearer token: --token or FTUNE_AUTH_TOKEN');
+  const { grpcClient, unary } = lib.transport();
   const client = grpcClient('pipeline', flags.remote as string, token, { tls: flags.tls });
   try {
     const started = await unary<pipeline.StartRunResponse>(client, 'startRun', {
@@ -118,7 +120,7 @@ export async function runRemote(
         `  model ${run.result.modelDir}\n  audit ${run.result.auditPassed ? 'passed' : 'not passed'}\n`,
       );
     out.write(`  folder ${run.runDir} (in the services' artifact store)\n`);
-    return run.state === pipeline.RunState.RUN_STATE_SUCCEEDED ? 0 : 1;
+    return run.state === lib.proto().pipeline.RunState.RUN_STATE_SUCCEEDED ? 0 : 1;
   } finally {
     client.close();
   }

@@ -3,14 +3,9 @@
 // constant memory; --workers spreads chunks over worker threads and keeps the output in input order.
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import {
-  loadTokenizer,
-  TokenizerPool,
-  tokenizeLines,
-  type Side,
-  type TokenizeLinesOptions,
-} from '@ftune/tokenizer';
+import type { Side, TokenizeLinesOptions } from '@ftune/tokenizer';
 import { mapJsonlStream } from './jsonl-chunks';
+import { lib } from './libs';
 
 interface TokenizeFlags {
   tokenizer: string;
@@ -69,6 +64,7 @@ export function registerTokenize(program: Command): void {
 }
 
 async function tokenize(flags: TokenizeFlags): Promise<void> {
+  const { loadTokenizer, TokenizerPool, tokenizeLines } = lib.tokenizer();
   const tokenizer = loadTokenizer(flags.tokenizer);
   const options: TokenizeLinesOptions = { offsets: flags.offsets, skipInvalid: flags.skipInvalid };
   if (flags.maxLength !== undefined) {

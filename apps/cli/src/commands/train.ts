@@ -4,14 +4,8 @@
 // Ctrl-C / SIGTERM stop after the current step with a checkpoint; --resume continues from it.
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import { describeChoice, initBackend } from '@ftune/compute';
-import {
-  readConfigFile,
-  resolveTrainConfig,
-  runTrainJob,
-  TrainingHaltedError,
-  type TrainerEvent,
-} from '@ftune/trainer';
+import type { TrainerEvent } from '@ftune/trainer';
+import { lib } from './libs';
 
 interface TrainFlags {
   config?: string;
@@ -120,6 +114,8 @@ export function registerTrain(program: Command): void {
   command
     .option('--resume [checkpoint]', 'continue from the newest checkpoint in --out, or from the given one')
     .action(async (flags: TrainFlags) => {
+      const { readConfigFile, resolveTrainConfig, runTrainJob, TrainingHaltedError } = lib.trainer();
+      const { describeChoice, initBackend } = lib.compute();
       const { config: configFile, ...rest } = flags;
       const fromFlags: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(rest)) {
