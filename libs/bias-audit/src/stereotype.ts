@@ -2,9 +2,8 @@
 // bias_type), scored the causal-LM way (as lm-evaluation-harness adapts it): the share of pairs whose
 // more-stereotypical sentence gets the higher full-sentence log-likelihood. 50% is the ideal; the
 // mean |log-likelihood difference| shows how strongly the model prefers one side.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@ftune/common';
+import { readUserFile, UserError } from '@ftune/common';
 import { parseCsv } from './csv';
 
 export interface SentencePair {
@@ -38,15 +37,7 @@ export function parsePairs(text: string, source = 'pairs'): SentencePair[] {
 
 export function loadPairs(file?: string): SentencePair[] {
   const path = file ?? DEFAULT_PAIRS_PATH;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `cannot read sentence pairs ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
-  return parsePairs(text, path);
+  return parsePairs(readUserFile(path, 'sentence pairs'), path);
 }
 
 export interface StereotypeReport {

@@ -1,4 +1,5 @@
-// @ftune/common — small shared utilities used by every stage: user errors, line streams, seeded random numbers.
+// @ftune/common — small utilities every stage shares: user errors, user files, line streams, seeded random numbers.
 export * from './errors';
+export * from './files';
 export * from './lines';
 export * from './random';

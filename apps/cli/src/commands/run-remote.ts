@@ -1,9 +1,8 @@
 // `ftune run CONFIG --remote ADDR`: submits the run to the pipeline service over gRPC (StartRun) and
 // follows it (WatchRun) with one line per stage change and a progress bar while training, then prints
 // the result. Paths in CONFIG are read by the services, relative to their artifact store.
-import { readFileSync } from 'node:fs';
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { UserError } from '@ftune/common';
+import { readUserFile, UserError } from '@ftune/common';
 import type { pipeline } from '@ftune/proto';
 import type { GrpcClient } from '@ftune/transport';
 import { lib } from './libs';
@@ -87,14 +86,7 @@ export async function runRemote(
   flags: RemoteFlags,
   out = process.stdout,
 ): Promise<number> {
-  let config: string;
-  try {
-    config = readFileSync(configFile, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `cannot read run config ${configFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
+  const config = readUserFile(configFile, 'run config');
   const token = flags.token ?? process.env.FTUNE_AUTH_TOKEN;
   if (!token) throw new UserError('--remote needs a bearer token: --token or FTUNE_AUTH_TOKEN');
   const { grpcClient, unary } = lib.transport();

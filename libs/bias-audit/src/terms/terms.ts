@@ -1,10 +1,9 @@
 // Demographic term lists as data: dimensions (gender, religion, …) with groups, their terms, and
 // counterfactual swap pairs. Matching is whole-word; terms written in lower case match any case,
 // capitalised terms (names, "Black") match as written. The built-in lists are data/terms.json.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '@ftune/common';
+import { readUserFile, UserError } from '@ftune/common';
 
 export interface TermGroup {
   name: string;
@@ -61,12 +60,7 @@ export function validateTermLists(value: unknown, source = 'terms'): TermLists {
 /** Loads term lists from JSON or YAML (`file`), or the built-in lists. */
 export function loadTermLists(file?: string): TermLists {
   const path = file ?? DEFAULT_TERMS_PATH;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read term lists ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  const text = readUserFile(path, 'term lists');
   let raw: unknown;
   try {
     raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
