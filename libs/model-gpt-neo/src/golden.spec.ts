@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SafetensorsReader } from '@ftune/safetensors';
 import { loadModel } from './io';
 import { setExplicitTransposes } from './ops/matmul';
 import type { GPTNeoBatch } from './model';
-import { SafetensorsReader } from './safetensors';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'gpt-neo');
 const golden = SafetensorsReader.open(path.join(DIR, 'golden.safetensors'));

@@ -7,4 +7,4 @@ export { validateGenerateOptions } from './sampling';
 export { createModel } from './create';
 export { loadModel, loadWeightsInto, saveModel, readHfConfig, TOKENIZER_FILES } from './io';
 export type { SaveOptions } from './io';
-export * as safetensors from './safetensors';
+export * as safetensors from '@ftune/safetensors';

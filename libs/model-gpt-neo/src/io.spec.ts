@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NamedTensor, SafetensorsReader, writeSafetensorsFile } from '@ftune/safetensors';
 import { gptNeoConfig } from './config';
 import { createModel } from './create';
 import { loadModel, loadWeightsInto, saveModel } from './io';
-import { type NamedTensor, SafetensorsReader, writeSafetensorsFile } from './safetensors';
 
 const config = gptNeoConfig('tiny', { vocabSize: 40, hiddenSize: 8, numHeads: 2, maxPositionEmbeddings: 16, windowSize: 3 });
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ftune-io-'));

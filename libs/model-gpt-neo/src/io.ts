@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
+import { type NamedTensor, WeightFolder, writeWeights } from '@ftune/safetensors';
 import { type GPTNeoConfig, configFromHf, configToHf } from './config';
 import { GPTNeoModel, type ParamSpec, parameterSpecs } from './model';
-import { type NamedTensor, WeightFolder, writeWeights } from './safetensors';
 
 /** Files a Hugging Face tokenizer may consist of; copied beside saved weights. */
 export const TOKENIZER_FILES = [
