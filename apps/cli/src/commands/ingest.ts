@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
 import type { IngestProgress, Manifest, SplitName } from '@ftune/dataset';
+import { lib } from './libs';
 
 interface IngestFlags {
   out: string;
@@ -66,11 +67,8 @@ export function registerIngest(program: Command): void {
 }
 
 async function ingest(file: string, flags: IngestFlags): Promise<void> {
-  // loaded here, not at the top, so that other commands do not pay for them
-  // (require: the CLI runs as CommonJS through tsx's require hook, which dynamic import() bypasses)
-  const { ingestFile, parseSplit, SPLIT_NAMES } =
-    require('@ftune/dataset') as typeof import('@ftune/dataset');
-  const { loadTokenizer } = require('@ftune/tokenizer') as typeof import('@ftune/tokenizer');
+  const { ingestFile, parseSplit, SPLIT_NAMES } = lib.dataset();
+  const { loadTokenizer } = lib.tokenizer();
   const split = parseSplit(flags.split);
   const tokenizer = flags.tokenizer === 'none' ? undefined : loadTokenizer(flags.tokenizer);
   const progress = new Progress(process.stderr);
