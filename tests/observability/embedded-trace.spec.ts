@@ -89,7 +89,12 @@ describe('ftune run with a collector', { timeout: 300_000 }, () => {
       expect(span?.attributes['ftune.backend']).toBeTypeOf('string');
     }
     const names = await until('the metrics', () => otlp.metricNames(), 5_000);
-    for (const n of [METRIC_NAMES.trainingLoss, METRIC_NAMES.recordsIngested, METRIC_NAMES.processMemory])
+    for (const n of [
+      METRIC_NAMES.trainingLoss,
+      METRIC_NAMES.recordsIngested,
+      METRIC_NAMES.stageDuration,
+      METRIC_NAMES.processMemory,
+    ])
       expect(names).toContain(n);
     console.log(`embedded run: ${otlp.spans.length} spans, trace ${traceId}`);
   });

@@ -181,7 +181,7 @@ describe('observability of the six services', { timeout: 420_000 }, () => {
     const stages = otlp.points
       .filter((p) => p.metric === METRIC_NAMES.stageDuration)
       .map((p) => p.attributes['ftune.stage']);
-    expect(new Set(stages)).toEqual(new Set(['ingest', 'tokenize', 'evaluate', 'audit']));
+    expect(new Set(stages)).toEqual(new Set(['ingest', 'tokenize', 'train', 'evaluate', 'audit']));
     const lag = otlp.points.filter((p) => p.metric === METRIC_NAMES.consumerLag);
     expect(new Set(lag.map((p) => p.attributes['ftune.stage']))).toContain('ingest');
     const dlq = otlp.points.filter((p) => p.metric === METRIC_NAMES.dlqMessages);

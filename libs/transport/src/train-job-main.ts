@@ -121,6 +121,7 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
       j.pid = process.pid;
     });
     log.info('training', { attempt: job.attempt });
+    const began = Date.now();
     const out = await withStageSpan('train', runId, ctx, async (c, span) => {
       const trained = await trainStage.handle(job.input, c);
       span?.setAttributes({ reused: false, ...eventAttributes(trained) });
@@ -131,6 +132,10 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
     store.markComplete(runId, 'train', { event });
     await producer.publish(Topics.modelTrained, event);
     markSucceeded(store, runId, event);
+    // this attempt's wall time (a resumed job counts the part after its checkpoint)
+    serviceInstruments().stageDuration.record((Date.now() - began) / 1000, {
+      [METRIC_ATTRIBUTES.stage]: 'train',
+    });
     log.info('training finished', {
       modelDir: event.modelDir,
       steps: event.steps,
@@ -145,6 +150,7 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
       j.error = reason;
     });
     await producer.publish(Topics.runFailed, { ...newEnvelope(runId), stage: 'train', reason });
+    serviceInstruments().stageFailures.add(1, { [METRIC_ATTRIBUTES.stage]: 'train' });
     log.error('training failed', { error: reason });
     return 1;
   } finally {

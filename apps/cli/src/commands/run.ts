@@ -193,7 +193,13 @@ export function registerRun(program: Command): void {
           backend: { ...choice.info },
           tracer: traced ? trace.getTracer('ftune') : undefined,
           hooks: {
-            onStage: (e) => view.stage(e.stage, e.status, e.seconds),
+            onStage: (e) => {
+              view.stage(e.stage, e.status, e.seconds);
+              const stage = { [METRIC_ATTRIBUTES.stage]: e.stage };
+              if (e.status === 'done' && e.seconds !== undefined)
+                metrics?.stageDuration.record(e.seconds, stage);
+              if (e.status === 'failed') metrics?.stageFailures.add(1, stage);
+            },
             onProgress: (p) => view.progress(p),
             log: (stage, message) => view.log(stage, message),
             onEvent: (topic, e) => {
