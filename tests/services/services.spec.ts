@@ -9,7 +9,7 @@ import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_TOPICS, dlqTopic, Topics } from '@ftune/contracts';
-import type { pipeline } from '@ftune/proto';
+import type { audit, pipeline } from '@ftune/proto';
 import { grpcClient, unary, type GrpcClient, type JobRecord } from '@ftune/transport';
 import { healthCheck, startCluster, type Cluster } from './cluster';
 
@@ -184,6 +184,34 @@ describe('the six services over gRPC and Kafka', { timeout: 300_000 }, () => {
     expect(eventsOf('e2e-a', Topics.runFailed)).toEqual([]);
     const get = await unary<pipeline.GetRunResponse>(runs, 'getRun', { runId: 'e2e-a' });
     expect(get.run?.stages.map((s) => s.state)).toEqual([3, 3, 3, 3, 3]);
+  });
+
+  it('audits the dataset and the model of a run on request (BiasAuditService)', async () => {
+    const client = grpcClient('audit', cluster.address('audit'), cluster.token);
+    try {
+      const request = { runId: 'e2e-a', termsPath: '', labelField: '', mitigation: 0, gate: {} };
+      const ds = await unary<audit.AuditDatasetResponse>(
+        client,
+        'auditDataset',
+        { ...request, datasetDir: 'runs/e2e-a/ingest' },
+        120_000,
+      );
+      expect(ds.auditPath).toBe('audits/e2e-a/dataset.json');
+      expect(ds.groups.length).toBeGreaterThan(0);
+      const model = await unary<audit.AuditModelResponse>(
+        client,
+        'auditModel',
+        { runId: 'e2e-a', modelDir: 'runs/e2e-a/train/model', tokenizer: '', pairsPath: '', gate: {} },
+        180_000,
+      );
+      expect(model.auditPath).toBe('audits/e2e-a/model.json');
+      expect(model.metrics.length).toBeGreaterThan(0);
+      expect(await codeOf(unary(client, 'auditDataset', { ...request, datasetDir: '../e2e-a/ingest' }))).toBe(
+        3,
+      );
+    } finally {
+      client.close();
+    }
   });
 
   it('sends a poison message to the dead-letter topic and marks its run failed', async () => {

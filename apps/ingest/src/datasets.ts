@@ -15,7 +15,7 @@ import {
 } from '@ftune/dataset';
 import { ingest } from '@ftune/proto';
 import { checkSegment, writeAtomic, type ArtifactStore } from '@ftune/storage';
-import { GrpcError } from '@ftune/transport';
+import { GrpcError, toTimestamp } from '@ftune/transport';
 
 const MAX_UPLOAD = Number(process.env.FTUNE_MAX_UPLOAD_BYTES ?? 1 << 30);
 const { DatasetFormat } = ingest;
@@ -120,7 +120,6 @@ export function datasetFromManifest(
   sha256: string,
   manifest: Manifest,
 ): ingest.Dataset {
-  const now = Date.now();
   return {
     datasetId,
     name: header.name,
@@ -136,7 +135,7 @@ export function datasetFromManifest(
       duplicates: manifest.rejected.duplicate ?? 0,
     },
     errors: [],
-    createdAt: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 },
+    createdAt: toTimestamp(new Date().toISOString()),
   };
 }
 
