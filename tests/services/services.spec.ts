@@ -294,4 +294,38 @@ describe('the six services over gRPC and Kafka', { timeout: 300_000 }, () => {
       (await unary<pipeline.GetRunResponse>(runs, 'getRun', { runId: 'e2e-a' })).run?.result?.metrics,
     );
   });
+
+  it('cancels a run mid-training: the job stops and no later stage runs', async () => {
+    await start('e2e-d');
+    await until('e2e-d training', () => {
+      try {
+        return (job('e2e-d').progress?.step ?? 0) >= 2 || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const cancelled = await unary<pipeline.CancelRunResponse>(runs, 'cancelRun', {
+      runId: 'e2e-d',
+      reason: 'no longer needed',
+    });
+    expect(cancelled.run).toMatchObject({ state: 5, failureReason: 'no longer needed' });
+    const j = await until(
+      'the e2e-d job to stop',
+      () => (job('e2e-d').state === 'cancelled' ? job('e2e-d') : undefined),
+      60_000,
+    );
+    expect(j.error).toBe('no longer needed');
+    const train = grpcClient('train', cluster.address('train'), cluster.token);
+    try {
+      const got = await unary<{ job: { state: number; attempt: number } }>(train, 'getJob', {
+        jobId: 'train-e2e-d',
+      });
+      expect(got.job).toMatchObject({ state: 5, attempt: 1 });
+    } finally {
+      train.close();
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(eventsOf('e2e-d', Topics.modelTrained)).toEqual([]);
+    expect((await watch(runs, 'e2e-d')).map((m) => m.run?.state)).toEqual([5]);
+  });
 });
