@@ -4,16 +4,39 @@
 // OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf, default, or http/json), OTEL_SERVICE_NAME,
 // OTEL_TRACES_SAMPLER. With no endpoint set, nothing is exported and no SDK is started (no-op).
 import { trace, type ProxyTracerProvider } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+
+// The SDK, exporters and instrumentations are required only when telemetry is configured, so a
+// process without an endpoint (most CLI commands) does not pay for loading them.
+function sdkModules() {
+  return {
+    NodeSDK: (require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node')).NodeSDK,
+    resourceFromAttributes: (require('@opentelemetry/resources') as typeof import('@opentelemetry/resources'))
+      .resourceFromAttributes,
+    PeriodicExportingMetricReader: (
+      require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics')
+    ).PeriodicExportingMetricReader,
+    GrpcInstrumentation: (
+      require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc')
+    ).GrpcInstrumentation,
+    KafkaJsInstrumentation: (
+      require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs')
+    ).KafkaJsInstrumentation,
+    ProtoTraceExporter: (
+      require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')
+    ).OTLPTraceExporter,
+    JsonTraceExporter: (
+      require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')
+    ).OTLPTraceExporter,
+    ProtoMetricExporter: (
+      require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto')
+    ).OTLPMetricExporter,
+    JsonMetricExporter: (
+      require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http')
+    ).OTLPMetricExporter,
+  };
+}
 
 export interface TelemetryOptions {
   /** Used when OTEL_SERVICE_NAME is unset, e.g. ftune-ingest. */
@@ -77,6 +100,17 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   }
   const tracesProtocol = protocolOf(env, 'TRACES');
   const metricsProtocol = protocolOf(env, 'METRICS');
+  const {
+    NodeSDK,
+    resourceFromAttributes,
+    PeriodicExportingMetricReader,
+    GrpcInstrumentation,
+    KafkaJsInstrumentation,
+    ProtoTraceExporter,
+    JsonTraceExporter,
+    ProtoMetricExporter,
+    JsonMetricExporter,
+  } = sdkModules();
   const traceExporter: SpanExporter =
     tracesProtocol === 'http/json' ? new JsonTraceExporter() : new ProtoTraceExporter();
   const metricExporter: PushMetricExporter =

@@ -5,7 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { auditSections, GATE_METRICS, runAuditJob, type AuditResult } from '@ftune/bias-audit';
+import type { AuditResult } from '@ftune/bias-audit';
+// the gate's names only (for --help); the audit itself loads the model libraries when it runs
+import { GATE_METRICS } from '@ftune/bias-audit/src/gate';
 import { UserError } from '@ftune/common';
 import { lib } from './libs';
 import { positiveInt } from './tokenize';
@@ -110,6 +112,7 @@ export function registerAudit(program: Command): void {
     .action(async (flags: AuditFlags) => {
       const gate = parseGate(flags.gate);
       if (flags.model || flags.baseline) await lib.compute().initBackend();
+      const { auditSections, runAuditJob } = lib.biasAudit();
       const result = await runAuditJob(
         {
           dataset: flags.dataset,

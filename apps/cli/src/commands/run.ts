@@ -5,22 +5,9 @@
 import { trace } from '@opentelemetry/api';
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import { describeChoice, initBackend } from '@ftune/compute';
 import { Topics, type EventByTopic } from '@ftune/contracts';
-import {
-  activeTelemetry,
-  ftuneInstruments,
-  METRIC_ATTRIBUTES,
-  recordIngestCounts,
-  recordTrainingProgress,
-} from '@ftune/telemetry';
-import {
-  loadRunConfig,
-  runPipeline,
-  type RunConfig,
-  type RunRecord,
-  type StageProgress,
-} from '@ftune/pipeline';
+import type { RunConfig, RunRecord, StageProgress } from '@ftune/pipeline';
+import { lib } from './libs';
 import { positiveInt } from './tokenize';
 import { runRemoteCommand, type RemoteFlags } from './run-remote';
 
@@ -156,10 +143,22 @@ export function registerRun(program: Command): void {
     )
     .option('--max-steps <N>', 'optimizer steps (overrides training.maxSteps)', positiveInt)
     .option('--fail-on-gate', 'exit with status 3 when the bias-audit gate fails')
-    .option('--remote <address>', 'submit to the pipeline service at host:port (ftune serve) and follow it there')
+    .option(
+      '--remote <address>',
+      'submit to the pipeline service at host:port (ftune serve) and follow it there',
+    )
     .option('--token <token>', 'bearer token for --remote (default: FTUNE_AUTH_TOKEN)')
     .action(async (file: string, flags: RunFlags & RemoteFlags) => {
       if (flags.remote) return runRemoteCommand(file, flags);
+      const { loadRunConfig, runPipeline } = lib.pipeline();
+      const { describeChoice, initBackend } = lib.compute();
+      const {
+        activeTelemetry,
+        ftuneInstruments,
+        METRIC_ATTRIBUTES,
+        recordIngestCounts,
+        recordTrainingProgress,
+      } = lib.telemetry();
       const config = loadRunConfig(file);
       if (flags.runsDir)
         config.runsDir = flags.runsDir.startsWith('/') ? flags.runsDir : `${process.cwd()}/${flags.runsDir}`;

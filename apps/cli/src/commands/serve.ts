@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import { SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from '@ftune/transport';
+// the light config module only: the transport library itself loads NestJS, gRPC and Kafka
+import { SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from '@ftune/transport/src/config';
 
 interface ServeFlags {
   service?: string;

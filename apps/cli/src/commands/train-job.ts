@@ -3,15 +3,8 @@
 // train service recorded in the artifact store, resumes from its last checkpoint, emits progress and
 // model.trained.v1 to Kafka. Configuration from the environment, as the services.
 import type { Command } from 'commander';
-import { describeChoice, initBackend } from '@ftune/compute';
-import {
-  createKafka,
-  createLogger,
-  EventProducer,
-  loadServiceConfig,
-  runTrainJobAttempt,
-} from '@ftune/transport';
 import { ArtifactStore, checkSegment } from '@ftune/storage';
+import { lib } from './libs';
 
 export function registerTrainJob(program: Command): void {
   program
@@ -21,6 +14,9 @@ export function registerTrainJob(program: Command): void {
     .option('--resume', 'resume from the last checkpoint (always on: a job only ever resumes)')
     .action(async (flags: { runId: string }) => {
       const runId = checkSegment(flags.runId);
+      const { createKafka, createLogger, EventProducer, loadServiceConfig, runTrainJobAttempt } =
+        lib.transport();
+      const { describeChoice, initBackend } = lib.compute();
       const config = loadServiceConfig('train', process.env, { requireAuth: false });
       const log = createLogger({ service: 'train-job', runId });
       log.info(describeChoice(await initBackend())[0]);
