@@ -3,7 +3,7 @@
 // topic prefix so that no other run's events reach them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -130,6 +130,7 @@ export async function startCluster(brokers: string, extraEnv: NodeJS.ProcessEnv 
     },
     async stop() {
       await Promise.all(SERVICE_NAMES.map((n) => cluster.kill(n, 'SIGTERM')));
+      if (!process.env.FTUNE_KEEP_TEST_STORE) rmSync(store, { recursive: true, force: true });
     },
   };
   try {
