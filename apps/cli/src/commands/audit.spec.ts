@@ -5,41 +5,20 @@
 // side; then `ftune audit` re-audits the plain run's model from the command line.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { join } from 'node:path';
 import type { AuditResult } from '@ftune/bias-audit';
+import { BIN, ROOT, writeExampleConfig } from './example-config.testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const BIN = join(ROOT, 'apps', 'cli', 'bin', 'ftune.js');
-const tmp = fs.mkdtempSync(join(os.tmpdir(), 'ftune-audit-demo-'));
+const { dir: tmp, config } = writeExampleConfig({
+  name: 'bias-demo',
+  maxRecords: 1200,
+  maxSteps: 120,
+  warmupSteps: 8,
+  samples: 1,
+  extra: [],
+});
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-const config = join(tmp, 'run.yaml');
-fs.writeFileSync(
-  config,
-  [
-    'name: bias-demo',
-    `runsDir: ${tmp}`,
-    'dataset:',
-    `  path: ${join(ROOT, 'examples', 'sentiment', 'reviews.jsonl')}`,
-    '  maxRecords: 1200',
-    'model:',
-    '  preset: tiny',
-    'collator:',
-    '  maxLength: 48',
-    'training:',
-    '  learningRate: 0.01',
-    '  batchSize: 16',
-    '  maxSteps: 120',
-    '  warmupSteps: 8',
-    '  saveTotalLimit: 1',
-    'evaluation:',
-    '  samples: 1',
-    '  bootstrap: 50',
-    '',
-  ].join('\n'),
-);
 
 function run(mitigation: string): Promise<number | null> {
   return new Promise((resolve, reject) => {

@@ -3,47 +3,27 @@
 // report stands alone, and re-running the same run id skips the complete stages.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import { externalReferences, svgFragments, xmlProblems } from '@ftune/eval';
 import { loadModel } from '@ftune/model-gpt-neo';
+import { BIN, ROOT, writeExampleConfig } from './example-config.testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const BIN = join(ROOT, 'apps', 'cli', 'bin', 'ftune.js');
-const tmp = fs.mkdtempSync(join(os.tmpdir(), 'ftune-run-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-const config = join(tmp, 'run.yaml');
-fs.writeFileSync(
-  config,
-  [
-    'name: e2e',
-    'runId: e2e-1',
-    `runsDir: ${tmp}`,
-    'dataset:',
-    `  path: ${join(ROOT, 'examples', 'sentiment', 'reviews.jsonl')}`,
-    '  maxRecords: 240',
-    'model:',
-    '  preset: tiny',
-    'collator:',
-    '  maxLength: 48',
-    'training:',
-    '  learningRate: 0.01',
-    '  batchSize: 16',
-    '  maxSteps: 8',
-    '  saveTotalLimit: 1',
-    'evaluation:',
-    '  samples: 2',
-    '  bootstrap: 50',
+const { dir: tmp, config } = writeExampleConfig({
+  name: 'e2e',
+  runId: 'e2e-1',
+  maxRecords: 240,
+  maxSteps: 8,
+  samples: 2,
+  extra: [
     'audit:',
     '  mitigation: reweight',
     '  outputFilter:',
     '    - { pattern: "\\\\bterrible\\\\b", action: rewrite, replacement: "[filtered]", reason: demo }',
-    '',
-  ].join('\n'),
-);
+  ],
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function ftune(args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
