@@ -12,7 +12,7 @@ import { traceEnv } from '@ftune/telemetry';
 import type { EventProducer } from './kafka';
 import type { Logger } from './log';
 import { cancellation } from './runs';
-import { jobFinished, processAlive, readJob, updateJob } from './train-jobs';
+import { jobFinished, cancelJobRecord, processAlive, readJob, updateJob } from './train-jobs';
 
 export interface JobRunnerOptions {
   /** argv of the job without the run id, e.g. [node, ftune.js, 'train-job']. */
@@ -80,12 +80,8 @@ export class ProcessJobRunner implements JobRunner {
   }
 
   cancel(runId: string, reason: string): void {
-    const job = readJob(this.store, runId);
-    if (!job || jobFinished(job)) return;
-    updateJob(this.store, runId, (j) => {
-      j.state = 'cancelled';
-      j.error = reason;
-    });
+    const job = cancelJobRecord(this.store, runId, reason);
+    if (!job) return;
     const pid = this.children.get(runId)?.pid ?? job.pid;
     if (pid && processAlive(pid)) process.kill(pid, 'SIGTERM');
   }

@@ -13,7 +13,7 @@ import { UserError } from '@ftune/common';
 import { ProcessJobRunner, type JobRunner } from './job-runner';
 import type { EventProducer } from './kafka';
 import type { Logger } from './log';
-import { jobFinished, readJob, updateJob } from './train-jobs';
+import { cancelJobRecord, jobFinished, readJob, updateJob } from './train-jobs';
 
 const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -129,12 +129,7 @@ export class KubernetesJobRunner implements JobRunner {
   async stopAll(): Promise<void> {}
 
   cancel(runId: string, reason: string): void {
-    const job = readJob(this.store, runId);
-    if (!job || jobFinished(job)) return;
-    updateJob(this.store, runId, (j) => {
-      j.state = 'cancelled';
-      j.error = reason;
-    });
+    if (!cancelJobRecord(this.store, runId, reason)) return;
     this.api
       .call(
         'DELETE',

@@ -63,6 +63,20 @@ export function updateJob(store: ArtifactStore, runId: string, change: (job: Job
   return job;
 }
 
+/**
+ * Marks an unfinished job cancelled (both runners do this before stopping the work); returns the job as
+ * it was, or undefined when there is none or it already ended.
+ */
+export function cancelJobRecord(store: ArtifactStore, runId: string, reason: string): JobRecord | undefined {
+  const job = readJob(store, runId);
+  if (!job || jobFinished(job)) return undefined;
+  updateJob(store, runId, (j) => {
+    j.state = 'cancelled';
+    j.error = reason;
+  });
+  return job;
+}
+
 /** Records a job for `input` unless the run has one; returns it and whether it was created. */
 export function recordJob(
   store: ArtifactStore,
