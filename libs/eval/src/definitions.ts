@@ -1,5 +1,5 @@
 // One-line definitions of every figure in eval.json, written into the file itself so that it can be
-// read without the README. Keys are dotted paths; `[]` marks an array element.
+// read without docs/commands.md. Keys are dotted paths; `[]` marks an array element.
 
 export const DEFINITIONS: Record<string, string> = {
   task: "'classification' when completions come from a small label set (candidate labels scored by likelihood), else 'generation'",

@@ -1,6 +1,6 @@
 // The shape of eval.json: every figure `evaluate()` produces. Field names are snake_case because
-// the file is read by people and other tools; each field is documented in the README
-// (`### ftune evaluate`) and in `definitions` inside the file.
+// the file is read by people and other tools; each field is documented in docs/commands.md
+// (`## ftune evaluate`) and in `definitions` inside the file.
 import type { ConfusionCell, LengthBucket } from './analysis/errors';
 import type { Task } from './data/examples';
 import type { Calibration } from './metrics/calibration';
