@@ -319,14 +319,33 @@ export class GPTNeoModel {
     });
   }
 
-  /** Per-position next-token targets (shifted labels), trainable flags, loss weights and the trainable count. */
-  private targets(batch: GPTNeoBatch): { targets: Int32Array; trainable: Float32Array; weights: Float32Array; count: number } {
+  /**
+   * Logits at the given flat positions b·T + t only: (M, V). The head, the model's largest product, runs on those
+   * M rows alone. Call inside tf.tidy or dispose the result.
+   */
+  logitsAt(batch: GPTNeoBatch, positions: Int32Array): tf.Tensor2D {
+    const N = batch.batchSize * batch.seqLen;
+    for (const p of positions) {
+      if (!(Number.isInteger(p) && p >= 0 && p < N)) throw new Error(`logitsAt: position ${p} is outside 0..${N - 1}`);
+    }
+    return tf.tidy(() => {
+      const L = this.layout(batch);
+      const h = this.hidden(tf.tensor1d(batch.inputIds, 'int32'), L, false); // (N, C)
+      return this.head(embedding(h, tf.tensor1d(positions, 'int32'))) as tf.Tensor2D; // (M, C) → (M, V)
+    });
+  }
+
+  /**
+   * The positions that predict a trainable label (shifted labels, −100 and cross-segment pairs skipped), in flat
+   * b·T + t order, with their targets and loss weights. When there are none, position 0 stands in with weight 0
+   * (count 0), so that the loss keeps its (zero) dependence on every parameter.
+   */
+  private targets(batch: GPTNeoBatch): { positions: Int32Array; targets: Int32Array; weights: Float32Array; count: number } {
     const { batchSize: B, seqLen: T, labels, segmentIds, exampleWeights } = batch;
     if (!labels) throw new Error('lossTerms: the batch has no labels');
-    const targets = new Int32Array(B * T); // 0 where not trainable
-    const trainable = new Float32Array(B * T); // 1 where position t predicts a trainable label
-    const weights = new Float32Array(B * T); // the row's example weight where trainable
-    let count = 0;
+    const positions: number[] = [];
+    const targets: number[] = [];
+    const weights: number[] = [];
     for (let b = 0; b < B; b++) {
       const w = exampleWeights ? exampleWeights[b] : 1;
       for (let t = 0; t + 1 < T; t++) {
@@ -335,30 +354,38 @@ export class GPTNeoModel {
         if (label === IGNORE_INDEX) continue;
         if (segmentIds && segmentIds[i] !== segmentIds[i + 1]) continue; // never predict across packed examples
         if (!(label >= 0 && label < this.config.vocabSize)) throw new UserError(`label ${label} at row ${b} is outside the vocabulary`);
-        targets[i] = label;
-        trainable[i] = 1;
-        weights[i] = w;
-        count++;
+        positions.push(i);
+        targets.push(label);
+        weights.push(w);
       }
     }
-    return { targets, trainable, weights, count };
+    const count = positions.length;
+    if (count === 0) return { positions: Int32Array.of(0), targets: Int32Array.of(0), weights: Float32Array.of(0), count };
+    return { positions: Int32Array.from(positions), targets: Int32Array.from(targets), weights: Float32Array.from(weights), count };
   }
 
-  /** Per-position cross-entropy (N) of the shifted labels, with the logits and targets. */
+  /**
+   * Cross-entropy (M) at the M positions that carry a label, with their logits (M, V) and targets. Only those rows
+   * of the final hidden states go through the head: completion-only batches, where most positions carry no label,
+   * skip most of the head and of the cross-entropy. The gather's gradient scatters back into (N, C), so every
+   * parameter's gradient, the tied embedding's included, equals that of the head over all N positions.
+   */
   private tokenLosses(batch: GPTNeoBatch, training: boolean) {
     const t = this.targets(batch);
     const L = this.layout(batch);
-    const logits = this.head(this.hidden(tf.tensor1d(batch.inputIds, 'int32'), L, training)); // (N, V)
+    const h = this.hidden(tf.tensor1d(batch.inputIds, 'int32'), L, training); // (N, C)
+    const rows = t.positions.length === L.B * L.T ? h : embedding(h, tf.tensor1d(t.positions, 'int32')); // (M, C)
+    const logits = this.head(rows); // (M, V)
     const targetT = tf.tensor1d(t.targets, 'int32');
     return { ...t, logits, targetT, nll: crossEntropy(logits, targetT) };
   }
 
   /** Loss terms for one batch, inside the caller's tf.tidy / variableGrads (HF next-token shift, −100 ignored). */
   lossTerms(batch: GPTNeoBatch, options: { training?: boolean } = {}): LossTerms {
-    const { logits, nll, targetT, trainable, weights, count } = this.tokenLosses(batch, options.training ?? false);
+    const { logits, nll, targetT, weights, count } = this.tokenLosses(batch, options.training ?? false);
     const lossSum = tf.sum(tf.mul(nll, tf.tensor1d(weights))) as tf.Scalar;
     const hits = tf.cast(tf.equal(tf.argMax(logits, 1), targetT), 'float32');
-    const correct = tf.sum(tf.mul(hits, tf.tensor1d(trainable))) as tf.Scalar;
+    const correct = count === 0 ? tf.scalar(0) : (tf.sum(hits) as tf.Scalar); // the stand-in row never counts
     return { lossSum, tokens: tf.scalar(count), correct };
   }
 
@@ -377,17 +404,15 @@ export class GPTNeoModel {
   /** log p(labels[t] | tokens < t) at each trainable position t (aligned with labels, B·T); 0 elsewhere. */
   tokenLogProbs(batch: GPTNeoBatch): Float32Array {
     const { batchSize: B, seqLen: T } = batch;
-    const { trainable } = this.targets(batch);
+    const { positions, count } = this.targets(batch);
+    const out = new Float32Array(B * T);
+    if (count === 0) return out;
     const nllT = tf.tidy(() => this.tokenLosses({ ...batch, exampleWeights: undefined }, false).nll);
     const nll = nllT.dataSync();
     nllT.dispose();
-    const out = new Float32Array(B * T);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t + 1 < T; t++) {
-        const i = b * T + t;
-        if (trainable[i] > 0) out[i + 1] = -nll[i];
-      }
-    }
+    positions.forEach((i, k) => {
+      out[i + 1] = -nll[k];
+    });
     return out;
   }
 

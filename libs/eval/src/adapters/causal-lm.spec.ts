@@ -51,7 +51,9 @@ describe('causalLmScorer', () => {
     const rows: number[] = [];
     const spy = {
       config: model.config,
-      logits: (b: Parameters<typeof model.logits>[0]) => (rows.push(b.batchSize), model.logits(b)),
+      logitsAt: (b: Parameters<typeof model.logitsAt>[0], positions: Int32Array) => (
+        rows.push(b.batchSize), model.logitsAt(b, positions)
+      ),
       generate: () => [],
     };
     const labels = [' negative', ' positive'];

@@ -25,8 +25,8 @@ export interface LmBatch {
 /** What evaluation needs from a causal LM (GPTNeoModel has it). */
 export interface CausalLm {
   readonly config: { vocabSize: number; maxPositionEmbeddings: number };
-  /** (B, T, V) logits; the caller disposes the tensor. */
-  logits(batch: LmBatch): tf.Tensor3D;
+  /** (M, V) logits at the flat positions b·T + t only; the caller disposes the tensor. */
+  logitsAt(batch: LmBatch, positions: Int32Array): tf.Tensor2D;
   generate(promptIds: number[], options: GenerateOptions & { eosTokenId?: number | null }): number[];
 }
 
@@ -80,25 +80,33 @@ function forward(
   const V = model.config.vocabSize;
   const inputIds = new Int32Array(B * T).fill(pad);
   const attentionMask = new Int32Array(B * T);
-  const positions: number[] = []; // flat (B·T) index of each read
-  const gatherAt: number[] = []; // flat (B·T·V) index of each read's token log-probability
+  const positions: number[] = []; // flat (B·T) index of each distinct position read
+  const rowOf = new Map<number, number>(); // flat index → its row among the positions read
+  const readRows: number[] = []; // row (of M) of each read
+  const gatherAt: number[] = []; // flat (M·V) index of each read's token log-probability
   rows.forEach((r, b) => {
     r.ids.forEach((id, t) => {
       inputIds[b * T + t] = id;
       attentionMask[b * T + t] = 1;
     });
     for (const read of r.reads) {
-      positions.push(b * T + read.at);
-      gatherAt.push((b * T + read.at) * V + read.token);
+      const at = b * T + read.at;
+      if (!rowOf.has(at)) {
+        rowOf.set(at, positions.length);
+        positions.push(at);
+      }
+      const row = rowOf.get(at) as number;
+      readRows.push(row);
+      gatherAt.push(row * V + read.token);
     }
   });
   if (positions.length === 0) return { logProbs: [], argmax: [] };
   return tf.tidy(() => {
-    const logits = model.logits({ batchSize: B, seqLen: T, inputIds, attentionMask }); // (B, T, V)
-    const flat = tf.reshape(logits, [B * T, V]); // (N, V)
-    const lsm = tf.reshape(tf.logSoftmax(flat), [-1]); // (N·V)
+    // the head and the softmax run only at the positions read (M of the B·T)
+    const logits = model.logitsAt({ batchSize: B, seqLen: T, inputIds, attentionMask }, Int32Array.from(positions)); // (M, V)
+    const lsm = tf.reshape(tf.logSoftmax(logits), [-1]); // (M·V)
     const lp = tf.gather(lsm, tf.tensor1d(gatherAt, 'int32'));
-    const am = tf.gather(tf.argMax(flat, 1), tf.tensor1d(positions, 'int32'));
+    const am = tf.gather(tf.argMax(logits, 1), tf.tensor1d(readRows, 'int32'));
     return { logProbs: lp.dataSync(), argmax: am.dataSync() };
   });
 }
