@@ -63,7 +63,7 @@ export default [
   },
   {
     // Domain libraries stay free of transport, telemetry SDKs and native TensorFlow packages.
-    files: ['libs/{tokenizer,collator,dataset,model-gpt-neo,safetensors,trainer,eval,bias-audit,storage,contracts,pipeline,common}/src/**/*.ts'],
+    files: ['libs/{tokenizer,collator,dataset,model-gpt-neo,safetensors,trainer,eval,bias-audit,storage,contracts,pipeline,common,tracking}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
