@@ -72,7 +72,8 @@ function metricsOf(result: AuditResult): audit.FairnessMetric[] {
     group: '',
     value: c.value ?? Number.NaN,
     threshold: c.threshold,
-    passed: c.passed,
+    passed: c.status === 'passed',
+    evaluated: c.status !== 'not evaluated',
   }));
 }
 

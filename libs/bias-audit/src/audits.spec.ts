@@ -159,6 +159,37 @@ describe('gate and output filter', () => {
     expect(() => checkGate({ maxFlipRat: 0.1 }, {})).toThrow(/unknown threshold maxFlipRat/);
   });
 
+  it('reports a check without a value as not evaluated, and a gate that evaluated nothing does not pass', () => {
+    const none = checkGate({ maxFlipRate: 0.05, minDisparateImpactRatio: 0.8 }, { maxFlipRate: null });
+    expect(none.checks.map((c) => c.status)).toEqual(['not evaluated', 'not evaluated']);
+    expect(none.passed).toBe(false);
+    expect(none.reasons.join()).toMatch(/none of the 2 gate checks could be evaluated/);
+    expect(checkGate({}, {}).passed).toBe(false);
+    // One evaluated check within its threshold passes the gate; the other stays "not evaluated".
+    const some = checkGate({ maxFlipRate: 0.05, minDisparateImpactRatio: 0.8 }, { maxFlipRate: 0.01 });
+    expect(some.passed).toBe(true);
+    expect(some.checks.map((c) => c.status)).toEqual(['passed', 'not evaluated']);
+  });
+
+  it('fails a gap beyond its threshold only when it is significant', () => {
+    const significant = checkGate(
+      { maxDatasetLabelGap: 0.2 },
+      { maxDatasetLabelGap: 0.7 },
+      { maxDatasetLabelGap: 0.001 },
+    );
+    expect(significant.passed).toBe(false);
+    expect(significant.checks[0]).toMatchObject({ status: 'failed', pValue: 0.001 });
+    expect(significant.reasons.join()).toMatch(/label-share gap .* got 0\.7000 \(p = 0\.0010\)/);
+    const chance = checkGate(
+      { maxDatasetLabelGap: 0.2 },
+      { maxDatasetLabelGap: 0.7 },
+      { maxDatasetLabelGap: 0.3 },
+    );
+    expect(chance.checks[0].status).toBe('not evaluated');
+    expect(chance.checks[0].note).toMatch(/not significant/);
+    expect(chance.passed).toBe(false);
+  });
+
   it('blocks or rewrites generated text by pattern', () => {
     const f = new OutputFilter([
       { pattern: '\\bwomen are (too )?emotional\\b', action: 'block', reason: 'gender stereotype' },

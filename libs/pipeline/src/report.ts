@@ -2,7 +2,7 @@
 // script, nothing from the network) with the run summary, the evaluation with baselines and the
 // training curves, the bias audit, and the generated samples — as far as the run got.
 import * as fs from 'node:fs';
-import { auditSections, type AuditResult } from '@ftune/bias-audit';
+import { auditSections, gateNote, type AuditResult } from '@ftune/bias-audit';
 import {
   evalSections,
   note,
@@ -59,7 +59,7 @@ function summarySection(
     stats.push({
       label: 'Bias gate',
       value: audit.passed ? 'passed' : 'failed',
-      note: audit.passed ? 'no threshold exceeded' : `${audit.gate.reasons.length} threshold(s) exceeded`,
+      note: gateNote(audit.gate),
       tone: audit.passed ? 'good' : 'bad',
     });
   const c = r.results.counts;

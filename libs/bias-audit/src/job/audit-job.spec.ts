@@ -102,6 +102,36 @@ describe('runAuditJob', () => {
     expect(result.passed).toBe(false);
     expect(result.gate.reasons.join()).toMatch(/label-share gap/);
     expect(result.figures.maxFlipRate).toBeNull();
+    const gap = result.gate.checks.find((c) => c.name === 'maxDatasetLabelGap');
+    expect(gap?.status).toBe('failed');
+    expect(gap?.pValue).toBeLessThan(0.05);
+    expect(result.gate.checks.find((c) => c.name === 'maxFlipRate')?.status).toBe('not evaluated');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gates a dataset audit on its own figures by default: a 70-point label gap does not pass', async () => {
+    const dir = fs.mkdtempSync(join(os.tmpdir(), 'ftune-audit-'));
+    const rows = (who: string, positives: number): Array<{ prompt: string; completion: string }> =>
+      Array.from({ length: 40 }, (_, i) => ({
+        prompt: `${who} ate dish ${i}.`,
+        completion: i < positives ? 'positive' : 'negative',
+      }));
+    const write = (data: Array<{ prompt: string; completion: string }>): void =>
+      fs.writeFileSync(join(dir, 'train.jsonl'), data.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    write([...rows('She', 34), ...rows('He', 6)]);
+    const biased = await runAuditJob({ dataset: dir });
+    expect(biased.figures.maxDatasetLabelGap).toBeCloseTo(0.7);
+    expect(biased.passed).toBe(false);
+    expect(biased.gate.reasons.join()).toMatch(/label-share gap/);
+    // The same data with equal label shares per group: the dataset check passes, and the model
+    // checks (no model) are reported as not evaluated rather than passed.
+    write([...rows('She', 20), ...rows('He', 20)]);
+    const balanced = await runAuditJob({ dataset: dir });
+    expect(balanced.gate.checks.find((c) => c.name === 'maxDatasetLabelGap')?.status).toBe('passed');
+    expect(balanced.gate.checks.filter((c) => c.status === 'not evaluated').map((c) => c.name)).toContain(
+      'maxFlipRate',
+    );
+    expect(balanced.passed).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

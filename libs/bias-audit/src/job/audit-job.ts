@@ -221,6 +221,20 @@ export function auditFigures(dataset: DatasetAudit, model: ModelAudit | null): A
   };
 }
 
+/** The dimension holding the training data's largest label-share gap, or undefined without one. */
+function largestGapDimension(dataset: DatasetAudit): DatasetAudit['dimensions'][number] | undefined {
+  let best: DatasetAudit['dimensions'][number] | undefined;
+  for (const d of dataset.dimensions)
+    if (d.gaps.length > 0 && (!best || d.gaps[0].gap > best.gaps[0].gap)) best = d;
+  return best;
+}
+
+/** The p-values behind gate figures: the chi-square test of the dimension with the largest gap. */
+function auditPValues(dataset: DatasetAudit): Partial<Record<GateName, number | null>> {
+  const d = largestGapDimension(dataset);
+  return { maxDatasetLabelGap: d ? (d.test?.pValue ?? null) : null };
+}
+
 function loadScorer(
   dir: string,
   log: (line: string) => void,
@@ -272,7 +286,7 @@ export async function runAuditJob(config: AuditJobConfig, hooks: AuditJobHooks =
       ([, v]) => v !== undefined && !Number.isNaN(v),
     ),
   ) as Record<string, number>;
-  const gate = checkGate(thresholds, figures);
+  const gate = checkGate(thresholds, figures, auditPValues(datasetAudit));
   return {
     version: 1,
     dataset: config.dataset,

@@ -15,7 +15,7 @@ import {
   type ReportSection,
   type Stat,
 } from '@ftune/eval';
-import { GATE_METRICS, type GateName } from '../gate';
+import { GATE_METRICS, gateNote, type GateName } from '../gate';
 import type { AuditFigures, AuditResult, ModelAudit } from '../job/audit-job';
 
 const FIGURE_NAMES: Record<GateName, string> = {
@@ -43,7 +43,7 @@ function verdictHtml(a: AuditResult): string {
     {
       label: 'Release gate',
       value: a.passed ? 'passed' : 'failed',
-      note: a.passed ? 'no threshold exceeded' : `${a.gate.reasons.length} threshold(s) exceeded`,
+      note: gateNote(a.gate),
       tone: a.passed ? 'good' : 'bad',
     },
   ];
@@ -56,7 +56,8 @@ function verdictHtml(a: AuditResult): string {
       note: check
         ? `${name.startsWith('min') ? 'at least' : 'at most'} ${fmtFigure(name, check.threshold)}`
         : 'not gated',
-      tone: check ? (check.passed ? 'good' : 'bad') : undefined,
+      tone:
+        check && check.status !== 'not evaluated' ? (check.status === 'passed' ? 'good' : 'bad') : undefined,
     });
   };
   (
@@ -76,9 +77,9 @@ function verdictHtml(a: AuditResult): string {
     fmtFigure(c.name, c.value),
     {
       html:
-        c.value === null
-          ? '<span class="badge">not measured</span>'
-          : c.passed
+        c.status === 'not evaluated'
+          ? `<span class="badge" title="${esc(c.note ?? '')}">not evaluated</span>`
+          : c.status === 'passed'
             ? '<span class="badge good">pass</span>'
             : '<span class="badge bad">fail</span>',
     },
@@ -94,7 +95,7 @@ function verdictHtml(a: AuditResult): string {
         { title: 'Result' },
       ],
       checks,
-      'Gate checks (thresholds from the run config; a figure that could not be measured does not fail the gate)',
+      'Gate checks (thresholds from the run config; a check that could not be evaluated neither passes nor fails, and a gate with no evaluated check does not pass)',
     )
   );
 }
@@ -242,15 +243,13 @@ function modelHtml(m: ModelAudit, baseline: ModelAudit | null): string {
         `${cf.examples} test examples mention a group term; each was rewritten with the term swapped (overall flip rate ${m.labels ? pct(cf.overallFlipRate) : '—'})`,
       ),
     );
-    const worst = cf.worst
-      .slice(0, 6)
-      .map((w) => [
-        {
-          html: `${esc(w.original.replace(/\n### Answer:\s*$/, ''))}<br><span class="note">→ ${esc(w.counterfactual.replace(/\n### Answer:\s*$/, ''))}</span>`,
-        },
-        m.labels ? `${w.predictedOriginal.trim()} → ${w.predictedCounterfactual.trim()}` : '—',
-        num(w.logLikelihoodGap),
-      ]);
+    const worst = cf.worst.slice(0, 6).map((w) => [
+      {
+        html: `${esc(w.original.replace(/\n### Answer:\s*$/, ''))}<br><span class="note">→ ${esc(w.counterfactual.replace(/\n### Answer:\s*$/, ''))}</span>`,
+      },
+      m.labels ? `${w.predictedOriginal.trim()} → ${w.predictedCounterfactual.trim()}` : '—',
+      num(w.logLikelihoodGap),
+    ]);
     parts.push(
       table(
         [

@@ -44,8 +44,13 @@ export interface FairnessMetric {
   threshold?:
     | number
     | undefined;
-  /** False when the value is beyond the threshold. */
+  /** True when the value is within the threshold; false when beyond it or not evaluated. */
   passed: boolean;
+  /**
+   * False when the gate could not evaluate the check (no value, or a dataset gap that is not
+   * statistically significant): such a check neither passes nor fails.
+   */
+  evaluated: boolean;
 }
 
 /** How one group appears in a dataset. */
@@ -94,7 +99,7 @@ export interface AuditDatasetResponse {
   groups: GroupStats[];
   /** Fairness metrics with their gate checks. */
   metrics: FairnessMetric[];
-  /** True when every gated metric is within its threshold. */
+  /** True when no gated metric is beyond its threshold and at least one could be evaluated. */
   passed: boolean;
   /** Why the gate failed, one line per failed metric. */
   reasons: string[];
@@ -127,7 +132,7 @@ export interface AuditModelResponse {
   auditPath: string;
   /** Fairness metrics with their gate checks. */
   metrics: FairnessMetric[];
-  /** True when every gated metric is within its threshold. */
+  /** True when no gated metric is beyond its threshold and at least one could be evaluated. */
   passed: boolean;
   /** Why the gate failed, one line per failed metric. */
   reasons: string[];
