@@ -2,10 +2,19 @@
 // artifacts under runs/<run-id>/<stage>/. A stage is complete when its marker file exists;
 // markers and JSON files are written atomically (temp file + rename), so a crash never leaves
 // a half-written artifact that looks complete. Idempotent stages check `isComplete` first.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { checkSegment, resolveInside } from './paths';
+import { checkSegment, confineReal, resolveInside } from './paths';
 
 export interface StageMarker {
   stage: string;
@@ -15,13 +24,19 @@ export interface StageMarker {
 }
 
 export class ArtifactStore {
+  private readonly realRoot: string;
+
   constructor(readonly root: string) {
     mkdirSync(root, { recursive: true });
+    this.realRoot = realpathSync(root);
   }
 
-  /** Absolute path of a relative path inside the store (refuses escapes). */
+  /**
+   * Absolute path of a relative path inside the store: refuses escapes by text (`..`, absolute
+   * paths) and on disk (a symbolic link inside the store that leads out of it).
+   */
   path(relPath: string): string {
-    return resolveInside(this.root, relPath);
+    return confineReal(this.realRoot, resolveInside(this.root, relPath), relPath);
   }
 
   /** Relative folder of a run's stage: runs/<runId>/<stage>. */
