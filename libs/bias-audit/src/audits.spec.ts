@@ -202,7 +202,27 @@ describe('gate and output filter', () => {
     });
     expect(f.apply('Women are too emotional.').blocked).toBe(true);
     expect(() => new OutputFilter([{ pattern: '(', action: 'block' }])).toThrow(
-      /filter rule 0: invalid pattern/,
+      /filter rule 0: pattern invalid pattern/,
+    );
+    expect(
+      new OutputFilter([{ pattern: '(\\w+) and (\\w+)', action: 'rewrite', replacement: '$2 and $1' }]).apply(
+        'salt and pepper',
+      ).text,
+    ).toBe('pepper and salt');
+  });
+
+  it('matches a catastrophic pattern in linear time and refuses backtracking-only syntax', () => {
+    // (a+)+$ against "aaa…a!" takes exponential time in a backtracking engine (about 2^n steps).
+    const f = new OutputFilter([{ pattern: '(a+)+$', action: 'block' }]);
+    const started = process.hrtime.bigint();
+    expect(f.apply(`${'a'.repeat(5000)}!`).blocked).toBe(false);
+    expect(f.apply('aaaa').blocked).toBe(true);
+    // 5,000 characters in a linear engine is a few milliseconds; the bound is generous for slow CPUs.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2000);
+    for (const pattern of ['(a)\\1', 'foo(?=bar)', '(?<!x)y'])
+      expect(() => new OutputFilter([{ pattern, action: 'block' }])).toThrow(/RE2 syntax/);
+    expect(() => new OutputFilter([{ pattern: 'a'.repeat(1001), action: 'block' }])).toThrow(
+      /over the limit/,
     );
   });
 });

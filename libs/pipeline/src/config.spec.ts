@@ -36,6 +36,27 @@ describe('run config', () => {
     ).toThrow(/dataset\.split: ratios must add up to 1/);
   });
 
+  it('refuses output-filter patterns that a linear-time engine cannot run, naming the field', () => {
+    const withFilter = (pattern: string) => ({
+      ...structuredClone(minimal),
+      audit: {
+        outputFilter: [
+          { pattern: 'fine', action: 'block' },
+          { pattern, action: 'block' },
+        ],
+      },
+    });
+    expect(() => normalizeRunConfig(withFilter('(a)\\1'), '/')).toThrow(
+      /audit\.outputFilter\[1\]\.pattern: invalid pattern .*no backreferences or lookaround/,
+    );
+    expect(() => normalizeRunConfig(withFilter('x(?=y)'), '/')).toThrow(/audit\.outputFilter\[1\]\.pattern/);
+    expect(() => normalizeRunConfig(withFilter('x'.repeat(1001)), '/')).toThrow(
+      /audit\.outputFilter\.1\.pattern: must NOT have more than 1000 characters/,
+    );
+    // the classic catastrophic pattern is accepted: RE2 runs it in linear time
+    expect(normalizeRunConfig(withFilter('(a+)+$'), '/').audit.outputFilter[1].pattern).toBe('(a+)+$');
+  });
+
   it('reads YAML files and reports YAML syntax errors with the file name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ftune-cfg-'));
     const f = join(dir, 'run.yaml');

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { compileFilterPattern } from '@ftune/bias-audit';
 import { UserError } from '@ftune/common';
 
 export interface RunConfig {
@@ -99,6 +100,13 @@ export function normalizeRunConfig(raw: unknown, baseDir: string, source = 'conf
   }
   const cfg = value as unknown as RunConfig;
   cfg.audit.gate = cfg.audit.gate ?? {};
+  cfg.audit.outputFilter.forEach((rule, i) => {
+    try {
+      compileFilterPattern(rule.pattern);
+    } catch (e) {
+      throw new UserError(`${source}: audit.outputFilter[${i}].pattern: ${(e as Error).message}`);
+    }
+  });
   const [a, b, c] = cfg.dataset.split;
   if (Math.abs(a + b + c - 1) > 1e-6)
     throw new UserError(`${source}: dataset.split: ratios must add up to 1 (got ${a + b + c})`);

@@ -1,9 +1,12 @@
 // Rule-based output filter for generation: configured patterns either block an output (replaced by
-// a fixed message) or rewrite the matching span. Patterns are regular expressions given as data.
+// a fixed message) or rewrite the matching span. Patterns are user data, so they are compiled by
+// re2js (a JavaScript port of RE2): matching takes time linear in the text whatever the pattern, and
+// constructs that need backtracking (backreferences, lookahead) are refused when the rule is read.
+import { RE2JS } from 're2js';
 import { UserError } from '@ftune/common';
 
 export interface FilterRule {
-  /** A JavaScript regular expression source, matched case-insensitively. */
+  /** An RE2 regular expression (JavaScript syntax without backreferences or lookaround), matched case-insensitively. */
   pattern: string;
   action: 'block' | 'rewrite';
   /** Replacement text for `rewrite` (may use $1…). */
@@ -18,8 +21,25 @@ export interface FilterResult {
   applied: string[];
 }
 
+/** Longest pattern accepted; RE2 also refuses patterns whose compiled program is too large. */
+export const MAX_FILTER_PATTERN_LENGTH = 1000;
+
+/** Compiles one filter pattern, or throws an Error saying why it is refused (no field name). */
+export function compileFilterPattern(pattern: string): RE2JS {
+  if (typeof pattern !== 'string' || pattern.length === 0) throw new Error('must be a non-empty string');
+  if (pattern.length > MAX_FILTER_PATTERN_LENGTH)
+    throw new Error(`is ${pattern.length} characters long, over the limit of ${MAX_FILTER_PATTERN_LENGTH}`);
+  try {
+    return RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+  } catch (e) {
+    throw new Error(
+      `invalid pattern ${JSON.stringify(pattern)}: ${(e as Error).message} (RE2 syntax: no backreferences or lookaround)`,
+    );
+  }
+}
+
 export class OutputFilter {
-  private readonly rules: Array<FilterRule & { re: RegExp }>;
+  private readonly rules: Array<FilterRule & { re: RE2JS }>;
 
   constructor(
     rules: FilterRule[],
@@ -29,11 +49,9 @@ export class OutputFilter {
       if (r.action !== 'block' && r.action !== 'rewrite')
         throw new UserError(`filter rule ${i}: action must be block or rewrite`);
       try {
-        return { ...r, re: new RegExp(r.pattern, 'giu') };
+        return { ...r, re: compileFilterPattern(r.pattern) };
       } catch (e) {
-        throw new UserError(
-          `filter rule ${i}: invalid pattern ${JSON.stringify(r.pattern)}: ${(e as Error).message}`,
-        );
+        throw new UserError(`filter rule ${i}: pattern ${(e as Error).message}`);
       }
     });
   }
@@ -42,12 +60,10 @@ export class OutputFilter {
     let out = text;
     const applied: string[] = [];
     for (const r of this.rules) {
-      r.re.lastIndex = 0;
-      if (!r.re.test(out)) continue;
+      if (!r.re.matcher(out).find()) continue;
       applied.push(r.reason ?? r.pattern);
       if (r.action === 'block') return { text: this.blockedMessage, blocked: true, applied };
-      r.re.lastIndex = 0;
-      out = out.replace(r.re, r.replacement ?? '');
+      out = r.re.matcher(out).replaceAll(r.replacement ?? '');
     }
     return { text: out, blocked: false, applied };
   }
