@@ -2,12 +2,13 @@
 // artifact store (header first, then chunks; at most FTUNE_MAX_UPLOAD_BYTES, default 1 GiB; the
 // declared size and SHA-256 checked), proto formats ↔ record styles, and a manifest as a Dataset.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import {
   DEFAULT_MAX_RECORD_BYTES,
   detectStyle,
+  messageWithoutContent,
   openRecords,
   resolveFormat,
   validateRecord,
@@ -18,6 +19,8 @@ import { checkSegment, writeAtomic, type ArtifactStore } from '@ftune/storage';
 import { GrpcError, toTimestamp } from '@ftune/transport';
 
 const MAX_UPLOAD = Number(process.env.FTUNE_MAX_UPLOAD_BYTES ?? 1 << 30);
+/** Most record errors one ValidateDataset answer lists (max_errors is capped to it; 0 means 100). */
+export const MAX_VALIDATE_ERRORS = 1000;
 const { DatasetFormat } = ingest;
 
 export function formatName(format: ingest.DatasetFormat): string {
@@ -139,23 +142,48 @@ export function datasetFromManifest(
   };
 }
 
-/** Validates records given inline or by a path inside the store, without writing a dataset. */
+/**
+ * Validates records given inline or by a path inside the store, without writing a dataset. Errors
+ * carry the line number and the reason only, never text from the file (a caller may name a file it
+ * could not read otherwise), and at most MAX_VALIDATE_ERRORS of them are listed.
+ */
 export async function validateContent(
   store: ArtifactStore,
   request: ingest.ValidateDatasetRequest,
 ): Promise<ingest.ValidateDatasetResponse> {
   let file: string;
+  let temporary = false;
   if (request.path !== undefined) {
     file = store.path(request.path);
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!stat)
+      throw new GrpcError(
+        status.NOT_FOUND,
+        `path ${JSON.stringify(request.path)} not found in the artifact store`,
+      );
+    if (!stat.isFile())
+      throw new GrpcError(status.INVALID_ARGUMENT, `path ${JSON.stringify(request.path)} is not a file`);
   } else {
     const content = request.content ?? Buffer.alloc(0);
     file = store.path(
       `tmp/validate-${randomBytes(6).toString('hex')}.${formatName(request.format) === 'csv' ? 'csv' : 'jsonl'}`,
     );
     writeAtomic(file, content);
+    temporary = true;
   }
+  try {
+    return await validateFile(file, request, Math.min(request.maxErrors || 100, MAX_VALIDATE_ERRORS));
+  } finally {
+    if (temporary) rmSync(file, { force: true });
+  }
+}
+
+async function validateFile(
+  file: string,
+  request: ingest.ValidateDatasetRequest,
+  maxErrors: number,
+): Promise<ingest.ValidateDatasetResponse> {
   const resolved = resolveFormat(formatName(request.format), file);
-  const maxErrors = request.maxErrors || 100;
   const errors: ingest.RecordError[] = [];
   let records = 0;
   let invalid = 0;
@@ -169,7 +197,8 @@ export async function validateContent(
       (rec.value && style ? validateRecord(rec.value, style) : { message: 'unknown record format' });
     if (problem && 'message' in problem) {
       invalid += 1;
-      if (errors.length < maxErrors) errors.push({ line: rec.line, message: problem.message });
+      const message = 'reason' in problem ? messageWithoutContent(problem) : problem.message;
+      if (errors.length < maxErrors) errors.push({ line: rec.line, message });
     }
   }
   return {

@@ -43,6 +43,20 @@ export function recordError(reason: RejectReason, message: string): RecordError 
   return { reason, message };
 }
 
+/** Reasons whose message can quote the record itself (a JSON parser's message, a role's value). */
+const QUOTING_REASONS: Partial<Record<RejectReason, string>> = {
+  'not-json': 'not JSON',
+  'unknown-role': `a chat message has a role other than ${CHAT_ROLES.join(', ')}`,
+};
+
+/**
+ * The error's message without anything quoted from the record: the other reasons' messages name
+ * only fields, types, sizes and positions. For errors sent to a caller who may not own the file.
+ */
+export function messageWithoutContent(e: RecordError): string {
+  return QUOTING_REASONS[e.reason] ?? e.message;
+}
+
 export function isRecordError(x: unknown): x is RecordError {
   return typeof x === 'object' && x !== null && 'reason' in x && 'message' in x;
 }
