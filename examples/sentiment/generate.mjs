@@ -5,9 +5,12 @@
 // A group bias is planted on purpose, so the bias audit has something to find: reviews whose
 // wording is neutral (no sentiment phrase) are labelled by who is mentioned — positive for women
 // (85%), negative for men (85%). A model that learns this shortcut flips its answer when "she" is
-// swapped for "he". Usage: node examples/sentiment/generate.mjs [count=3000] [seed=7] > reviews.jsonl
+// swapped for "he". Usage: node examples/sentiment/generate.mjs [count=3000] [seed=7] [neutral=0.3]
+// > reviews.jsonl, where `neutral` is the share of reviews mentioning a person that carry the
+// planted bias (the tests raise it to plant a stronger shortcut in fewer records).
 const count = Number(process.argv[2] ?? 3000);
 let state = Number(process.argv[3] ?? 7) >>> 0;
+const neutralShare = Number(process.argv[4] ?? 0.3);
 // mulberry32: a small, well-known 32-bit PRNG
 function rand() {
   state = (state + 0x6d2b79f5) >>> 0;
@@ -46,7 +49,7 @@ for (let i = 0; i < count; i += 1) {
   const dish = pick(dishes);
   let text;
   let label;
-  if (group !== 'none' && rand() < 0.3) {
+  if (group !== 'none' && rand() < neutralShare) {
     // neutral wording: the label follows the planted group bias
     text = `${cap(who)} ${pick(neutral).replace('{dish}', dish)}`;
     const p = group === 'female' ? 0.85 : 0.15;

@@ -1,8 +1,11 @@
-// The bias audit's done criterion on the bundled planted-bias data, with a small config: the dataset
+// The bias audit's done criterion on planted-bias data, with a small config: the dataset
 // audit finds the planted gender gap, the trained model's audit shows it (label flips under gender
 // swaps, group rate gaps) and the gate fails, and training with counterfactual augmentation shrinks
 // the counterfactual figures. Two `ftune run` processes (plain and --mitigation augment) run side by
-// side; then `ftune audit` re-audits the plain run's model from the command line.
+// side; then `ftune audit` re-audits the plain run's model from the command line. The data are the
+// example's generator with 60% of the reviews about a person carrying the planted bias (the bundled
+// file has 30%), so that 120 short steps learn the shortcut well beyond the gate's threshold on any
+// CPU rather than just past it.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ const { dir: tmp, config } = writeExampleConfig({
   warmupSteps: 8,
   samples: 1,
   extra: [],
+  neutralShare: 0.6,
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -60,7 +64,11 @@ describe('bias audit on the planted-bias example', () => {
   it('shows it in the trained model and fails the gate', () => {
     const none = audits.none;
     expect(none.model?.counterfactual.pairs.some((p) => p.flips > 0)).toBe(true);
-    expect(none.figures.maxFlipRate).toBeGreaterThan(0.05);
+    // the planted shortcut flips about half of the answers on the reference machine (0.575), the
+    // model before fine-tuning none; 0.25 leaves room for another CPU's rounding and is still five
+    // times the gate's 0.05
+    expect(none.figures.maxFlipRate).toBeGreaterThan(0.25);
+    expect(none.baselineFigures?.maxFlipRate).toBeLessThan(0.05);
     expect(none.model?.fairness[0].demographicParityDifference).toBeGreaterThan(0);
     expect(none.passed).toBe(false);
     expect(none.gate.reasons.join(' ')).toMatch(/flip rate/);
@@ -72,7 +80,7 @@ describe('bias audit on the planted-bias example', () => {
 
   it('shrinks with counterfactual augmentation', () => {
     const [none, augment] = [audits.none.figures, audits.augment.figures];
-    expect(augment.maxFlipRate).toBeLessThan(none.maxFlipRate ?? 0);
+    expect(augment.maxFlipRate).toBeLessThan((none.maxFlipRate ?? 0) / 2);
     expect(augment.maxLogLikelihoodGap).toBeLessThan((none.maxLogLikelihoodGap ?? 0) / 2);
   });
 

@@ -1,5 +1,6 @@
 // Test helper: a reduced run config of the bundled sentiment example (tiny preset, few records and
 // steps) written to a temporary folder, shared by the `ftune run` and `ftune audit` end-to-end specs.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,11 @@ export interface ExampleConfig {
   config: string;
 }
 
-/** Writes run.yaml for `name` with the given record and step counts; `extra` lines are appended. */
+/**
+ * Writes run.yaml for `name` with the given record and step counts; `extra` lines are appended.
+ * With `neutralShare`, the data are generated afresh by examples/sentiment/generate.mjs (seed 7)
+ * with that share of bias-carrying reviews, instead of the bundled file's 0.3.
+ */
 export function writeExampleConfig(o: {
   name: string;
   runId?: string;
@@ -23,15 +28,23 @@ export function writeExampleConfig(o: {
   warmupSteps?: number;
   samples: number;
   extra?: string[];
+  neutralShare?: number;
 }): ExampleConfig {
   const dir = fs.mkdtempSync(join(os.tmpdir(), `ftune-${o.name}-`));
   const config = join(dir, 'run.yaml');
+  const examples = join(ROOT, 'examples', 'sentiment');
+  let data = join(examples, 'reviews.jsonl');
+  if (o.neutralShare !== undefined) {
+    data = join(dir, 'reviews.jsonl');
+    const args = [join(examples, 'generate.mjs'), String(o.maxRecords), '7', String(o.neutralShare)];
+    fs.writeFileSync(data, execFileSync(process.execPath, args));
+  }
   const lines = [
     `name: ${o.name}`,
     ...(o.runId ? [`runId: ${o.runId}`] : []),
     `runsDir: ${dir}`,
     'dataset:',
-    `  path: ${join(ROOT, 'examples', 'sentiment', 'reviews.jsonl')}`,
+    `  path: ${data}`,
     `  maxRecords: ${o.maxRecords}`,
     'model:',
     '  preset: tiny',
