@@ -8,6 +8,7 @@ export { SeenTable } from './dedup/seen-table';
 export * from './split/split';
 export { TokenLengthStats, type TokenLengthSummary } from './stats/token-stats';
 export * from './template/text-template';
+export * from './template/chat-template';
 export type { Manifest, SplitSummary } from './ingest/manifest';
 export {
   DEFAULT_MAX_LENGTH,

@@ -41,7 +41,8 @@ function tagged(tag: string, content: string): string {
   return content.length > 0 && /^\s/.test(content) ? tag + content : `${tag} ${content}`;
 }
 
-function asString(v: unknown): string {
+/** A field's value as text ('' when absent). */
+export function asString(v: unknown): string {
   return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
 }
 
