@@ -14,9 +14,11 @@ export {
   GPT2_MODEL_MAX_LENGTH,
   gpt2Config,
   loadTokenizer,
+  readChatTemplates,
   readTokenizerConfig,
   saveTokenizerFiles,
 } from './loader';
+export type { ChatTemplates } from './loader';
 export { pad, paddedLength, truncate } from './padding';
 export { cleanUpTokenization } from './decoders';
 export type { AddedTokenConfig } from './added-vocabulary';

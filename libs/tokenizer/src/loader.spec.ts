@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenizerFromConfig } from './config';
-import { loadTokenizer, saveTokenizerFiles } from './loader';
+import { UserError } from '@ftune/common';
+import { loadTokenizer, readChatTemplates, saveTokenizerFiles } from './loader';
 import { tokenizeMany } from './parallel/pool';
 
 const texts = [
@@ -69,5 +70,54 @@ describe('loading and saving', () => {
   it('names the problem when a folder is not a tokenizer', () => {
     expect(() => loadTokenizer(join(dir, 'missing'))).toThrow(/tokenizer not found/);
     expect(() => loadTokenizer(tmpdir())).toThrow(/neither tokenizer.json nor vocab.json/);
+  });
+});
+
+describe('chat templates of a folder', () => {
+  const folder = (
+    name: string,
+    config: Record<string, unknown>,
+    files: Record<string, string> = {},
+  ): string => {
+    const d = join(dir, name);
+    mkdirSync(join(d, 'additional_chat_templates'), { recursive: true });
+    writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify(config));
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(d, f), text);
+    return d;
+  };
+
+  it("reads tokenizer_config.json's chat_template as a string or as a list of named templates", () => {
+    expect(readChatTemplates(folder('one', { chat_template: '{{ x }}' }))).toBe('{{ x }}');
+    const named = folder('named', {
+      chat_template: [
+        { name: 'default', template: 'A' },
+        { name: 'tool_use', template: 'B' },
+      ],
+    });
+    expect(readChatTemplates(named)).toEqual({ default: 'A', tool_use: 'B' });
+    expect(readChatTemplates(folder('none', {}))).toBeNull();
+    expect(readChatTemplates('gpt2')).toBeNull();
+  });
+
+  it('lets chat_template.jinja and additional_chat_templates/*.jinja replace it, as transformers does', () => {
+    const d = folder('files', { chat_template: 'old' }, { 'chat_template.jinja': 'new' });
+    expect(readChatTemplates(d)).toBe('new');
+    writeFileSync(join(d, 'additional_chat_templates', 'tool_use.jinja'), 'tools');
+    expect(readChatTemplates(d)).toEqual({ default: 'new', tool_use: 'tools' });
+  });
+
+  it('refuses a chat_template that is neither, naming the file', () => {
+    expect(() => readChatTemplates(folder('bad', { chat_template: [{ name: 'x' }] }))).toThrow(
+      /bad\/tokenizer_config.json: chat_template must be a string or a list/,
+    );
+    expect(() => readChatTemplates(folder('bad2', { chat_template: 3 }))).toThrow(UserError);
+  });
+
+  it('writes the template it was given into tokenizer_config.json, where transformers reads it back', () => {
+    const out = join(dir, 'saved-chat');
+    saveTokenizerFiles(loadTokenizer('gpt2'), out, { chatTemplate: { default: 'A', other: 'B' } });
+    expect(readChatTemplates(out)).toEqual({ default: 'A', other: 'B' });
+    saveTokenizerFiles(loadTokenizer('gpt2'), out, { chatTemplate: 'C' });
+    expect(readChatTemplates(out)).toBe('C');
   });
 });

