@@ -21,6 +21,10 @@ const VALUE_FLAGS: Array<[string, string]> = [
     'response-template',
     'text that starts the trained response (default: the dataset template, "### Answer:")',
   ],
+  [
+    'chat-template',
+    "Jinja chat template FILE, or NAME of a template in the model's tokenizer folder (default: the folder's chat_template); loss on assistant turns only",
+  ],
   ['learning-rate', 'peak learning rate (5e-5)'],
   ['batch-size', 'examples per micro-batch (8)'],
   ['gradient-accumulation-steps', 'micro-batches per optimizer step (1)'],

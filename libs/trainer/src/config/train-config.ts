@@ -14,6 +14,8 @@ export interface TrainJobConfig {
   dataset: string;
   out: string;
   response_template?: string;
+  /** A Jinja chat template file, or a template name of the model's tokenizer folder. */
+  chat_template?: string;
   max_length?: number;
   learning_rate?: number;
   batch_size?: number;

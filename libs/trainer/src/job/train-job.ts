@@ -13,6 +13,7 @@ import { resolveArgs } from '../args';
 import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
 import { train, type ModelIO, type TrainerEvent, type TrainResult } from '../train';
 import type { DataSource } from '../types';
+import { chatExample, jobChatTemplate, type JobChatTemplate } from './chat-data';
 
 export interface TrainJobHooks {
   onEvent?: (event: TrainerEvent) => void;
@@ -33,11 +34,15 @@ function isModelFolder(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'config.json'));
 }
 
-/** Training examples of one split: token ids of each record's training text, named by line. */
+/**
+ * Training examples of one split, named by line: token ids of each record's training text (dataset
+ * template), or of its conversation rendered with the chat template (with the assistant-turn mask).
+ */
 async function readExamples(
   dir: string,
   split: 'train' | 'validation',
   tokenizer: Tokenizer,
+  chat: JobChatTemplate | null,
   weightOf?: (record: JsonObject, index: number) => number | undefined,
 ): Promise<{ examples: Example[]; responseTemplate: string | null; instructionTemplate: string | null }> {
   const examples: Example[] = [];
@@ -46,6 +51,12 @@ async function readExamples(
   let line = 0;
   for await (const record of readSplit(dir, split)) {
     line += 1;
+    if (chat) {
+      const weight = weightOf?.(record, line - 1);
+      const example = chatExample(record, chat.template, tokenizer, `${split}.jsonl record ${line}`);
+      examples.push(weight === undefined ? example : { ...example, weight });
+      continue;
+    }
     const t = recordToText(record);
     responseTemplate ??= t.responseTemplate;
     instructionTemplate ??= t.instructionTemplate;
@@ -72,12 +83,18 @@ export async function runTrainJob(
   const hasTokenizer = fromFolder && TOKENIZER_MARKERS.some((f) => fs.existsSync(path.join(config.model, f)));
   const tokenizer = loadTokenizer(hasTokenizer ? config.model : 'gpt2');
   log(`tokenizer: ${hasTokenizer ? config.model : 'gpt2 (built in)'}`);
+  const chat = jobChatTemplate(
+    config.chat_template,
+    hasTokenizer ? config.model : null,
+    tokenizer,
+    config.response_template,
+  );
 
-  // Data: records → texts (dataset template) → ids
+  // Data: records → texts (chat template, else dataset template) → ids
   const manifest = readManifest(config.dataset);
-  const trainSplit = await readExamples(config.dataset, 'train', tokenizer, hooks.trainWeight);
+  const trainSplit = await readExamples(config.dataset, 'train', tokenizer, chat, hooks.trainWeight);
   const validationSplit = manifest.splits.validation?.records
-    ? await readExamples(config.dataset, 'validation', tokenizer)
+    ? await readExamples(config.dataset, 'validation', tokenizer, chat)
     : { examples: [], responseTemplate: null, instructionTemplate: null };
   if (trainSplit.examples.length === 0) throw new UserError(`${config.dataset}: the train split is empty`);
   const responseTemplate = config.response_template ?? trainSplit.responseTemplate;
@@ -98,15 +115,24 @@ export async function runTrainJob(
       `model: ${fromFolder ? config.model : `preset ${config.model}`} (${model.trainableVariables.reduce((s, v) => s + v.size, 0).toLocaleString('en-US')} parameters)`,
     );
 
-    // Collator: completion-only after the response template (plain LM for text records), truncating to maxLength
-    const collatorConfig = responseTemplate
-      ? completionOnlyConfig({ responseTemplate, instructionTemplate, maxLength }, tokenizer)
-      : languageModelingConfig({ maxLength }, tokenizer);
+    // Collator: completion-only after the response template (plain LM for text records), truncating to maxLength;
+    // with a chat template the examples carry their assistant mask, and padding is masked by position so the
+    // template's end-of-turn token stays a label even where it is also the pad token
+    const collatorConfig = chat
+      ? languageModelingConfig({ maxLength, keepEos: true }, tokenizer)
+      : responseTemplate
+        ? completionOnlyConfig({ responseTemplate, instructionTemplate, maxLength }, tokenizer)
+        : languageModelingConfig({ maxLength }, tokenizer);
     log(
-      responseTemplate
-        ? `loss on the tokens after ${JSON.stringify(responseTemplate)}` +
+      chat
+        ? `chat template: ${chat.origin}; loss on the assistant turns (` +
+            (chat.template.hasGenerationMarkers
+              ? 'its {% generation %} blocks)'
+              : 'what the template renders after each generation prompt)')
+        : responseTemplate
+          ? `loss on the tokens after ${JSON.stringify(responseTemplate)}` +
             (instructionTemplate ? ` (each turn, up to ${JSON.stringify(instructionTemplate)})` : '')
-        : 'loss on every token (text records)',
+          : 'loss on every token (text records)',
     );
 
     // Rows that lose every trainable token (template missing, or completion truncated away) are counted once here
@@ -129,7 +155,10 @@ export async function runTrainJob(
     });
 
     const modelIO: ModelIO = {
-      save: (dir) => void saveModel(model, dir, { writeTokenizer: (d) => saveTokenizerFiles(tokenizer, d) }),
+      save: (dir) =>
+        void saveModel(model, dir, {
+          writeTokenizer: (d) => saveTokenizerFiles(tokenizer, d, { chatTemplate: chat?.template.source }),
+        }),
       load: (dir) => loadWeightsInto(model, dir),
     };
     const result = await train({
