@@ -2,6 +2,7 @@
 // DataCollatorForCompletionOnlyLM over DataCollatorForLanguageModeling(mlm=False, pad_to_multiple_of=8),
 // GPT-2 with pad = eos = 50256. Each fix is an option that is off by default (see the step it adds).
 import type { CollatorConfig, LayoutConfig, StepConfig } from './config';
+import { IGNORE_INDEX } from './labels';
 import { resolveTemplate, type Template, type TemplateSpec } from './template';
 import type { TemplateTokenizer } from './tokenizer';
 import type { WarningSink } from './warnings';
@@ -49,7 +50,7 @@ export function languageModelingConfig(
   return {
     type: 'collator',
     steps: leadingSteps(options, ids),
-    layout: layoutFor(options, ids.pad, -100, false),
+    layout: layoutFor(options, ids.pad, IGNORE_INDEX, false),
   };
 }
 
@@ -59,7 +60,7 @@ export function completionOnlyConfig(
   onWarning?: WarningSink,
 ): CollatorConfig {
   const ids = tokenIds(options, tokenizer);
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const response = resolveTemplate(options.responseTemplate, tokenizer);
   const instruction =
     options.instructionTemplate == null ? null : resolveTemplate(options.instructionTemplate, tokenizer);

@@ -2,6 +2,7 @@
 import { loadTokenizer } from '@ftune/tokenizer';
 import { batchToJson } from './batch';
 import { fromConfig, type CollateResult } from './collator';
+import { IGNORE_INDEX } from './labels';
 import { completionOnlyConfig, type CompletionOnlyOptions } from './presets';
 import type { TemplateTokenizer } from './tokenizer';
 import { warningCollector, type CollatorWarning } from './warnings';
@@ -32,7 +33,7 @@ export function collateTexts(texts: string[], options: CompletionOnlyOptions): C
 }
 
 /** Labels of row `b` that are trained (not -100 / ignore index), decoded. */
-export function trainedText(result: Collated, b = 0, ignoreIndex = -100): string {
-  const labels = result.json.labels[b].filter((l) => l !== -100 && l !== ignoreIndex);
+export function trainedText(result: Collated, b = 0, ignoreIndex = IGNORE_INDEX): string {
+  const labels = result.json.labels[b].filter((l) => l !== IGNORE_INDEX && l !== ignoreIndex);
   return gpt2Tokenizer().decode(labels);
 }

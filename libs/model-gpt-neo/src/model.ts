@@ -8,6 +8,7 @@
 //   C hidden size, H heads, D head dim = C / H, F MLP inner size, V vocabulary size, P max positions.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no op gradients
+import { IGNORE_INDEX } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, validateConfig } from './config';
 import { crossEntropy } from './ops/cross-entropy';
@@ -39,7 +40,7 @@ export interface LossTerms {
   correct: tf.Scalar; // trainable tokens whose argmax prediction equals the label
 }
 
-export const IGNORE_INDEX = -100;
+export { IGNORE_INDEX };
 const MASKED = -3.4028234663852886e38; // finfo(float32).min, as HF fills disallowed scores
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -391,7 +392,7 @@ export class GPTNeoModel {
 
   /** Mean next-token cross-entropy over trainable tokens (HF `loss`; NaN when there are none). */
   loss(batch: GPTNeoBatch): number {
-    // Values are read after the tidy: reading inside it is slow on the native backend (issue 7).
+    // Values are read after the tidy: reading inside it is slow on the native backend.
     const mean = tf.tidy(() => {
       const { lossSum, tokens } = this.lossTerms({ ...batch, exampleWeights: undefined });
       return tf.div(lossSum, tokens);

@@ -3,7 +3,7 @@ import { loadTokenizer } from './loader';
 
 const gpt2 = loadTokenizer('gpt2');
 
-// Hand-checked vectors of the reference notes (§7.1); the full golden corpus is in golden.spec.ts.
+// Hand-checked vectors for the rules of docs/hf-semantics.md §1; the full golden corpus is in golden.spec.ts.
 const vectors: Array<[string, number[]]> = [
   ['Hello world', [15496, 995]],
   [' Hello world', [18435, 995]],

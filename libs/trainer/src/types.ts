@@ -30,4 +30,4 @@ export interface DataSource<E> {
   readonly lengths?: readonly number[];
 }
 
-export const IGNORE_INDEX = -100;
+export { IGNORE_INDEX } from '@ftune/collator';

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   completionOnlyConfig,
   fromConfig,
+  IGNORE_INDEX,
   lengthGroupedBatches,
   paddingCost,
   sequentialBatches,
@@ -75,7 +76,7 @@ function runTs(examples: Example[], batchSize: number, rounds: number): Figures 
     for (let b = 0; b < examples.length; b += batchSize) {
       const { labels } = collator.collate(examples.slice(b, b + batchSize)).batch;
       for (let i = 0; i < labels.length; i++) {
-        if (labels[i] !== -100) {
+        if (labels[i] !== IGNORE_INDEX) {
           trained++;
           checksum = (checksum + labels[i]) % 1000000007;
         }

@@ -15,7 +15,7 @@ interface CollateFlags {
   instructionContext?: string;
   padToMultipleOf: number;
   maxLength?: number;
-  ignoreIndex: number;
+  ignoreIndex?: number;
   paddingFree?: boolean;
   keepEos?: boolean;
   appendEos?: boolean;
@@ -51,7 +51,8 @@ export function registerCollate(program: Command): void {
       8,
     )
     .option('--max-length <L>', 'truncate each example to L tokens', positiveInt)
-    .option('--ignore-index <N>', 'label of tokens left out of the loss', integer, -100)
+    // the collator's IGNORE_INDEX when not given (spelled in the help, so --help loads no library)
+    .option('--ignore-index <N>', 'label of tokens left out of the loss (default: -100)', integer)
     .option('--padding-free', "trl's padding_free: each batch as one row with position ids")
     .option('--keep-eos', 'fix: mask padding by position, so a real EOS (= pad) stays a target')
     .option('--append-eos', 'fix: append EOS to examples that do not end with it')

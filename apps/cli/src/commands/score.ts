@@ -36,6 +36,7 @@ export function scoreBatch(model: GPTNeoModel, rows: number[][]): Array<number |
   const B = rows.length;
   const inputIds = new Int32Array(B * T);
   const attentionMask = new Int32Array(B * T);
+  // -100 is @ftune/collator's IGNORE_INDEX, written out: importing the collator here would load it for every command
   const labels = new Int32Array(B * T).fill(-100);
   rows.forEach((ids, b) => {
     ids.forEach((id, t) => {

@@ -5,7 +5,7 @@
 // example's segment id (padding: -1) and its position within the example; each example's first label is
 // ignored, so the summed loss equals the loss of the examples collated one per row.
 import type { Row } from '../row';
-import { PAD_LABEL } from '../steps/step';
+import { IGNORE_INDEX } from '../labels';
 import { paddedLength, refuseWeights, type Layout } from './layout';
 
 export interface PackConfig {
@@ -18,7 +18,7 @@ export interface PackConfig {
 }
 
 export function pack(config: PackConfig): Layout<PackConfig> {
-  const { length, padTokenId, padToMultipleOf = null, ignoreIndex = PAD_LABEL } = config;
+  const { length, padTokenId, padToMultipleOf = null, ignoreIndex = IGNORE_INDEX } = config;
   return {
     config,
     build(rows) {
@@ -34,7 +34,7 @@ export function pack(config: PackConfig): Layout<PackConfig> {
       const T = paddedLength(longest, padToMultipleOf);
       const inputIds = new Int32Array(B * T).fill(padTokenId);
       const attentionMask = new Int32Array(B * T);
-      const labels = new Int32Array(B * T).fill(PAD_LABEL);
+      const labels = new Int32Array(B * T).fill(IGNORE_INDEX);
       const positionIds = new Int32Array(B * T);
       const segmentIds = new Int32Array(B * T).fill(-1);
       bins.forEach((bin, b) => {

@@ -1,8 +1,8 @@
 // Right padding to the longest row, rounded up to a multiple (DataCollatorForLanguageModeling with
-// pad_to_multiple_of, dict inputs through tokenizer.pad; hf-semantics §2.2.1). Padding positions get
+// pad_to_multiple_of, dict inputs through tokenizer.pad; docs/hf-semantics.md §2.2). Padding positions get
 // the pad id, attention 0 and label -100. Left padding is not offered: with causal attention it lets
 // real tokens attend to pads.
-import { PAD_LABEL } from '../steps/step';
+import { IGNORE_INDEX } from '../labels';
 import { paddedLength, rowWeights, type Layout } from './layout';
 
 export interface PadConfig {
@@ -23,7 +23,7 @@ export function pad(config: PadConfig): Layout<PadConfig> {
       const T = paddedLength(longest, padToMultipleOf);
       const inputIds = new Int32Array(B * T).fill(padTokenId);
       const attentionMask = new Int32Array(B * T);
-      const labels = new Int32Array(B * T).fill(PAD_LABEL);
+      const labels = new Int32Array(B * T).fill(IGNORE_INDEX);
       rows.forEach((row, b) => {
         const n = row.ids.length;
         inputIds.set(row.ids, b * T);

@@ -1,7 +1,8 @@
-// trl 0.19.1 `padding_free=True` (hf-semantics §3.7): every real token of the batch in one row (1, N),
+// trl 0.19.1 `padding_free=True` (docs/hf-semantics.md §3.7): every real token of the batch in one row (1, N),
 // position ids restarting at 0 per example, and the label of each example's first token ignored so no
 // example is trained to follow the previous one. trl relies on flash-attention reading position ids to
 // keep examples apart; ftune also sets segment ids so any attention can (an addition, not in trl).
+import { IGNORE_INDEX } from '../labels';
 import { refuseWeights, type Layout } from './layout';
 
 export interface PaddingFreeConfig {
@@ -11,7 +12,7 @@ export interface PaddingFreeConfig {
 }
 
 export function paddingFree(config: PaddingFreeConfig): Layout<PaddingFreeConfig> {
-  const { ignoreIndex = -100 } = config;
+  const { ignoreIndex = IGNORE_INDEX } = config;
   return {
     config,
     build(rows) {

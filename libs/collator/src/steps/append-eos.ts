@@ -1,6 +1,6 @@
 // Fix (off by default): append EOS to every example that does not already end with it.
 // Pitfall it fixes: the seed's texts carry no <|endoftext|> unless the user typed one (SFTTrainer
-// ≤ 0.19 does not add it, hf-semantics §3.6.3), so the model never sees where a completion stops.
+// ≤ 0.19 does not add it, docs/hf-semantics.md §3.6), so the model never sees where a completion stops.
 // Runs before truncation, as trl's `add_eos` does: an example cut short gets no EOS (it did not end).
 // Pair it with `keepEos` — with pad = eos the seed masks the appended EOS again.
 import type { Row } from '../row';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { collateTexts, gpt2Tokenizer, trainedText } from '../testing';
 import { resolveTemplate } from '../template';
 
-// trl's own docs format texts like this and use the template " ### Answer:" (hf-semantics §3.5)
+// trl's own docs format texts like this and use the template " ### Answer:" (docs/hf-semantics.md §3.5)
 const TEXT = '### Question: what?\n ### Answer: that';
 
 describe('template tokenized differently in context', () => {

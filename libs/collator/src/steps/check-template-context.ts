@@ -2,7 +2,7 @@
 // Pitfall it fixes: templates are matched by ids, and BPE merges depend on what precedes: trl's own docs
 // write "\n ### Answer:" in the text, where GPT-2 makes " ###" one token (44386), so the template
 // "### Answer:" ([21017, 23998, 25]) is never found and every row silently trains on nothing
-// (hf-semantics §3.5). The check finds the template's text in the example's text and compares ids;
+// (docs/hf-semantics.md §3.5). The check finds the template's text in the example's text and compares ids;
 // the cure is a template given with its context ({ text, context }, see template.ts).
 import type { Row } from '../row';
 import { allMatches, type Template } from '../template';

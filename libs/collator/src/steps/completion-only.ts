@@ -1,8 +1,9 @@
-// Prompt masking of trl 0.19.1 DataCollatorForCompletionOnlyLM.torch_call (hf-semantics §3.3–§3.4),
+// Prompt masking of trl 0.19.1 DataCollatorForCompletionOnlyLM.torch_call (docs/hf-semantics.md §3.3–§3.4),
 // rule for rule, on the labels of one row at a time. Single-turn: everything up to and including the
 // LAST response template is ignored; no template → the whole row is ignored and a warning names it.
 // Multi-turn (instruction template given): the spans between each response and the next instruction
-// are trained, paired in order as trl pairs them, including its quirks (§3.4.3, §3.4.5, §3.4.7).
+// are trained, paired in order as trl pairs them, including its quirks (§3.4 rules 3, 5 and 7).
+import { IGNORE_INDEX } from '../labels';
 import type { Row } from '../row';
 import { allMatches, lastMatch, type Template } from '../template';
 import type { CollatorWarningCode, WarningSink } from '../warnings';
@@ -18,7 +19,7 @@ export interface CompletionOnlyConfig {
 }
 
 export function completionOnly(config: CompletionOnlyConfig): RowStep<CompletionOnlyConfig> {
-  const { response, instruction, ignoreIndex = -100 } = config;
+  const { response, instruction, ignoreIndex = IGNORE_INDEX } = config;
   const maskRow = instruction
     ? (row: Row, warn: WarningSink) => maskMultiTurn(row, response, instruction, ignoreIndex, warn)
     : (row: Row, warn: WarningSink) => maskSingleTurn(row, response, ignoreIndex, warn);
@@ -61,7 +62,7 @@ function maskMultiTurn(
     labels.fill(ignore);
   }
   if (instructionStarts.length > 0 && responseEnds.length > 0 && instructionStarts[0] > responseEnds[0]) {
-    instructionStarts.unshift(0); // trl #1185: assume the first instruction was missed
+    instructionStarts.unshift(0); // trl assumes the first instruction was missed (docs/hf-semantics.md §3.4 rule 3)
   }
   const pairs = Math.min(instructionStarts.length, responseEnds.length);
   for (let k = 0; k < pairs; k++) labels.fill(ignore, k === 0 ? 0 : instructionStarts[k], responseEnds[k]);

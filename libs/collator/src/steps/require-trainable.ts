@@ -5,7 +5,7 @@
 import type { Row } from '../row';
 import type { WarningSink } from '../warnings';
 import type { RowStep } from './step';
-import { PAD_LABEL } from './step';
+import { IGNORE_INDEX } from '../labels';
 
 export interface RequireTrainableConfig {
   type: 'require-trainable';
@@ -16,7 +16,7 @@ export interface RequireTrainableConfig {
 }
 
 export function requireTrainable(config: RequireTrainableConfig): RowStep<RequireTrainableConfig> {
-  const { action, ignoreIndex = PAD_LABEL } = config;
+  const { action, ignoreIndex = IGNORE_INDEX } = config;
   return {
     config,
     apply(rows, warn) {
@@ -32,7 +32,7 @@ export function requireTrainable(config: RequireTrainableConfig): RowStep<Requir
 export function hasTrainable(row: Row, ignoreIndex: number): boolean {
   for (let i = 0; i < row.labels.length; i++) {
     const label = row.labels[i];
-    if (label !== PAD_LABEL && label !== ignoreIndex) return true;
+    if (label !== IGNORE_INDEX && label !== ignoreIndex) return true;
   }
   return false;
 }

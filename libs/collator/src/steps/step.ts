@@ -7,6 +7,3 @@ export interface RowStep<C extends { type: string } = { type: string }> {
   readonly config: C;
   apply(rows: Row[], warn: WarningSink): Row[];
 }
-
-/** -100 is what the Hugging Face LM collator writes for padding, whatever the ignore index. */
-export const PAD_LABEL = -100;

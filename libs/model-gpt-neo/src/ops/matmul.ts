@@ -1,6 +1,6 @@
 // Matrix product with transpose flags whose forward and gradient never hit a slow transposed-product kernel.
 // The wasm backend's matMul with transposeA/transposeB runs ~36× slower than an explicit transpose followed by an
-// untransposed product (issue 7), so there every transpose is an explicit Transpose; other backends (native
+// untransposed product (docs/backends.md, wasm and cpu), so there every transpose is an explicit Transpose; other backends (native
 // TensorFlow, cpu) get the flags, which cost nothing there and avoid copying large operands such as wteᵀ.
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -3,7 +3,7 @@
 // settings), counting tokens and trainable tokens, truncated examples, and rows the collator reports
 // as untrainable (template missing or completion cut off). Writes tokenize/summary.json.
 import * as path from 'node:path';
-import { completionOnlyConfig, fromConfig, languageModelingConfig, warningCollector } from '@ftune/collator';
+import { completionOnlyConfig, fromConfig, IGNORE_INDEX, languageModelingConfig, warningCollector } from '@ftune/collator';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { readManifest, readSplit, recordToText } from '@ftune/dataset';
 import { loadTokenizer } from '@ftune/tokenizer';
@@ -83,7 +83,7 @@ export const tokenizeStage: Stage<typeof Topics.datasetIngested, typeof Topics.d
         const name = `${split}.jsonl record ${s.examples}`;
         const labels = collate(ids, name);
         let trainable = 0;
-        for (let i = 1; i < labels.length; i++) if (labels[i] !== -100) trainable += 1;
+        for (let i = 1; i < labels.length; i++) if (labels[i] !== IGNORE_INDEX) trainable += 1;
         s.tokens += ids.length;
         s.trainableTokens += trainable;
         s.maxTokens = Math.max(s.maxTokens, ids.length);

@@ -4,7 +4,13 @@
 // response template, and the loop of ../train.ts trains. Used by `ftune train` and the train service.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { completionOnlyConfig, fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
+import {
+  completionOnlyConfig,
+  fromConfig,
+  IGNORE_INDEX,
+  languageModelingConfig,
+  type Example,
+} from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { readManifest, readSplit, recordToText, type JsonObject } from '@ftune/dataset';
 import { createModel, loadModel, loadWeightsInto, saveModel } from '@ftune/model-gpt-neo';
@@ -140,7 +146,7 @@ export async function runTrainJob(
     const collator = fromConfig(collatorConfig);
     for (const ex of trainSplit.examples) {
       const { batch } = collator.collate([ex]);
-      if (!batch.labels.some((y, t) => t > 0 && y !== -100)) untrainable.push(ex.name ?? '?');
+      if (!batch.labels.some((y, t) => t > 0 && y !== IGNORE_INDEX)) untrainable.push(ex.name ?? '?');
     }
     if (untrainable.length > 0) {
       log(
