@@ -3,7 +3,6 @@
 // leftmost first. Dropout, byte fallback and sub-word prefixes/suffixes are not supported.
 // Built from its tokenizer.json data, or from a compiled form with the data read only when asked.
 import { BYTE_TO_CHAR } from '../../pre-tokenizers/bytes';
-import { WordCache } from './cache';
 import type { CompiledBpe } from './compiled';
 import { MergeTable } from './merge-table';
 
@@ -17,6 +16,8 @@ export interface BpeConfig {
   unk_token?: string | null;
   continuing_subword_prefix?: string | null;
   end_of_word_suffix?: string | null;
+  /** Read and written for the file format only: byte-level vocabularies hold every byte, so no unknown
+   *  characters arise to be fused. */
   fuse_unk?: boolean;
   byte_fallback?: boolean;
   ignore_merges?: boolean;
@@ -79,7 +80,6 @@ export class BpeModel {
   readonly compiled: CompiledBpe;
   readonly unkId: number | null;
   private readonly table: MergeTable;
-  private readonly cache = new WordCache();
   private ranks = new Int32Array(64);
   private data: BpeConfig | null = null;
   private tokens: string[] | null = null;
@@ -177,32 +177,5 @@ export class BpeModel {
       }
     }
     return n;
-  }
-
-  /** Tokenizes one word given in the model's alphabet (characters of the vocabulary). */
-  tokenize(word: string): number[] {
-    const cached = this.cache.get(word);
-    if (cached) return cached;
-    let ids: number[];
-    const whole = this.compiled.ignoreMerges ? this.id(word) : undefined;
-    if (whole !== undefined) {
-      ids = [whole];
-    } else {
-      const chars = Array.from(word);
-      const symbols = new Int32Array(chars.length);
-      let n = 0;
-      for (const ch of chars) {
-        const id = this.id(ch) ?? this.unkId;
-        if (id === null)
-          throw new Error(
-            `Character ${JSON.stringify(ch)} is not in the vocabulary and there is no unk_token`,
-          );
-        if (this.config.fuse_unk && id === this.unkId && n > 0 && symbols[n - 1] === id) continue;
-        symbols[n++] = id;
-      }
-      ids = Array.from(symbols.subarray(0, this.merge(symbols, n)));
-    }
-    this.cache.set(word, ids);
-    return ids;
   }
 }
