@@ -2,7 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRunConfig, normalizeRunConfig } from './config';
+import {
+  DEFAULT_ARGS,
+  HYPERPARAMETER_NAMES,
+  resolveTrainConfig,
+  toSnakeCase,
+  toTrainingArguments,
+} from '@ftune/trainer';
+import { loadRunConfig, normalizeRunConfig, runConfigSchema } from './config';
 
 const minimal = { dataset: { path: 'data.jsonl' }, model: { preset: 'tiny' } };
 
@@ -15,6 +22,22 @@ describe('run config', () => {
     expect(cfg.training.lrScheduler).toBe('linear');
     expect(cfg.tokenizer).toBe('gpt2');
     expect(cfg.runsDir).toBe('/cfg');
+  });
+
+  it('takes every training hyperparameter in camelCase, and hands it to the train job unchanged', () => {
+    expect(Object.keys(runConfigSchema().properties.training.properties)).toEqual(HYPERPARAMETER_NAMES);
+    const training = { ...DEFAULT_ARGS, learningRate: 3e-4, evalSteps: 5 };
+    const cfg = normalizeRunConfig({ ...structuredClone(minimal), training: { ...training } }, '/');
+    expect(cfg.training).toEqual(training);
+    const job = resolveTrainConfig(
+      { model: 'tiny', dataset: 'd', out: 'o', ...toSnakeCase(cfg.training) },
+      {},
+    );
+    expect(toTrainingArguments(job)).toEqual(training);
+    // the run's own defaults, where it says none the trainer's apply
+    const defaults = normalizeRunConfig(structuredClone(minimal), '/').training;
+    expect(defaults).toMatchObject({ learningRate: 5e-4, batchSize: 16, epochs: 1, saveTotalLimit: 2 });
+    expect(defaults.evalBatchSize).toBeUndefined();
   });
 
   it('names the field of each mistake', () => {

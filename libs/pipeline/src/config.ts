@@ -7,6 +7,10 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { compileFilterPattern } from '@ftune/bias-audit';
 import { UserError } from '@ftune/common';
+import { hyperparameterProperties, type TrainingArguments } from '@ftune/trainer';
+
+/** A run's hyperparameters; run-config.schema.json fills in the run defaults it lists. */
+export type RunTraining = Partial<TrainingArguments>;
 
 export interface RunConfig {
   name?: string;
@@ -24,23 +28,7 @@ export interface RunConfig {
   model: { path?: string; preset?: string; seed: number };
   template: { responseTemplate?: string };
   collator: { maxLength: number; padToMultipleOf: number; keepEosLearnable: boolean; appendEos: boolean };
-  training: {
-    learningRate: number;
-    batchSize: number;
-    gradientAccumulationSteps: number;
-    epochs: number;
-    maxSteps?: number;
-    weightDecay: number;
-    warmupSteps: number;
-    warmupRatio?: number;
-    lrScheduler: 'linear' | 'cosine' | 'constant';
-    maxGradNorm: number;
-    evalSteps?: number;
-    saveSteps?: number;
-    saveTotalLimit: number;
-    earlyStoppingPatience?: number;
-    seed: number;
-  };
+  training: RunTraining;
   evaluation: { samples: number; baselines: string[]; bootstrap: number };
   audit: {
     enabled: boolean;
@@ -61,11 +49,19 @@ export interface RunConfig {
 
 export const RUN_CONFIG_SCHEMA_PATH = join(__dirname, '..', 'run-config.schema.json');
 
+/** The schema file with the `training` section's fields filled in from the trainer's hyperparameters. */
+export function runConfigSchema(): { properties: { training: { properties: Record<string, object> } } } {
+  const schema = JSON.parse(readFileSync(RUN_CONFIG_SCHEMA_PATH, 'utf8'));
+  const training = schema.properties.training;
+  training.properties = hyperparameterProperties('camelCase', training.properties);
+  return schema;
+}
+
 let validator: ReturnType<Ajv['compile']> | undefined;
 function validate(value: unknown): ErrorObject[] {
   if (!validator) {
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-    validator = ajv.compile(JSON.parse(readFileSync(RUN_CONFIG_SCHEMA_PATH, 'utf8')));
+    validator = ajv.compile(runConfigSchema());
   }
   return validator(value) ? [] : (validator.errors ?? []);
 }

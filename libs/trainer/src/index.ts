@@ -1,6 +1,7 @@
 // @ftune/trainer — The fine-tuning loop: AdamW, schedules, clipping, accumulation, checkpoints and exact resume.
 export * from './types';
 export * from './args';
+export * from './config/hyperparameters';
 export * from './train';
 export * from './optim/adamw';
 export * from './optim/decay';

@@ -5,6 +5,14 @@
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
 import type { TrainerEvent } from '@ftune/trainer';
+// the table alone, not the trainer's entry: registering the command must not load TensorFlow.js
+import {
+  HYPERPARAMETER_NAMES,
+  HYPERPARAMETERS,
+  kebabCase,
+  snakeCase,
+  type HyperparameterSpec,
+} from '@ftune/trainer/src/config/hyperparameters';
 import { lib } from './libs';
 
 interface TrainFlags {
@@ -25,22 +33,14 @@ const VALUE_FLAGS: Array<[string, string]> = [
     'chat-template',
     "Jinja chat template FILE, or NAME of a template in the model's tokenizer folder (default: the folder's chat_template); loss on assistant turns only",
   ],
-  ['learning-rate', 'peak learning rate (5e-5)'],
-  ['batch-size', 'examples per micro-batch (8)'],
-  ['gradient-accumulation-steps', 'micro-batches per optimizer step (1)'],
-  ['epochs', 'passes over the training split (3)'],
-  ['max-steps', 'optimizer steps; overrides --epochs'],
-  ['weight-decay', 'AdamW decoupled weight decay, not on biases and LayerNorm weights (0)'],
-  ['warmup-steps', 'linear warmup steps (0)'],
-  ['warmup-ratio', 'warmup as a fraction of all steps, when --warmup-steps is 0 (0)'],
-  ['lr-scheduler', 'linear | cosine | constant | constant_with_warmup (linear)'],
-  ['max-grad-norm', 'global gradient-norm clip; 0 = off (1.0)'],
-  ['eval-steps', 'validate every N steps (also at each epoch end)'],
-  ['save-steps', 'checkpoint every N steps (500; also at the end)'],
-  ['save-total-limit', 'keep at most N checkpoints (the best is kept)'],
-  ['early-stopping-patience', 'stop after N evaluations without improvement'],
   ['max-length', "truncate examples to N tokens (default: the model's positions)"],
-  ['seed', 'seed for init and data order (42)'],
+  ...HYPERPARAMETER_NAMES.map((name): [string, string] => {
+    const spec: HyperparameterSpec = HYPERPARAMETERS[name];
+    const choices = 'enum' in spec ? `${spec.enum.join(' | ')}: ` : '';
+    const fallback =
+      spec.default === undefined || spec.description.includes('default:') ? '' : ` (${spec.default})`;
+    return [kebabCase(name), `${choices}${spec.description}${fallback}`];
+  }),
 ];
 
 function progressPrinter(tty: boolean): (e: TrainerEvent) => void {
@@ -123,7 +123,7 @@ export function registerTrain(program: Command): void {
       const { config: configFile, ...rest } = flags;
       const fromFlags: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(rest)) {
-        fromFlags[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+        fromFlags[snakeCase(key)] = value;
       }
       const config = resolveTrainConfig(
         configFile ? readConfigFile(configFile) : {},

@@ -8,40 +8,25 @@ import { UserError } from '@ftune/common';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { createModel, saveModel } from '@ftune/model-gpt-neo';
 import { loadTokenizer, saveTokenizerFiles } from '@ftune/tokenizer';
-import { runTrainJob, type TrainJobConfig } from '@ftune/trainer';
+import { runTrainJob, toSnakeCase, type TrainJobConfig } from '@ftune/trainer';
 import type { RunConfig } from '../config';
 import type { Stage } from '../stage';
 import { readRunConfig, trainStartPath, type TrainStart } from './common';
 import { augmentTrainSplit, reweighTrainSplit, type MitigationReport } from './mitigation';
 
 function trainJobConfig(cfg: RunConfig, model: string, dataset: string, out: string): TrainJobConfig {
-  const t = cfg.training;
   const c: TrainJobConfig = {
     model,
     dataset,
     out,
     response_template: cfg.template.responseTemplate,
     max_length: cfg.collator.maxLength,
-    learning_rate: t.learningRate,
-    batch_size: t.batchSize,
-    gradient_accumulation_steps: t.gradientAccumulationSteps,
-    epochs: t.epochs,
-    max_steps: t.maxSteps,
-    weight_decay: t.weightDecay,
-    warmup_steps: t.warmupSteps,
-    warmup_ratio: t.warmupRatio,
-    lr_scheduler: t.lrScheduler,
-    max_grad_norm: t.maxGradNorm,
-    eval_steps: t.evalSteps,
-    save_steps: t.saveSteps,
-    save_total_limit: t.saveTotalLimit,
-    early_stopping_patience: t.earlyStoppingPatience,
-    seed: t.seed,
+    ...toSnakeCase(cfg.training),
     // continue from the newest checkpoint in the stage folder when there is one (a restarted train job);
     // a fresh stage folder has none, so this is a fresh start
     resume: true,
   };
-  for (const k of Object.keys(c) as Array<keyof TrainJobConfig>) if (c[k] === undefined) delete c[k];
+  if (c.response_template === undefined) delete c.response_template;
   return c;
 }
 

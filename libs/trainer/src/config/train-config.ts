@@ -1,15 +1,19 @@
 // The `ftune train` job configuration: a YAML or JSON file and/or command-line flags, checked against
-// train-config.schema.json (ajv) with messages that name the field. Keys are snake_case (as Hugging Face
-// TrainingArguments) or the flags' kebab-case. Maps onto TrainingArguments for the loop.
+// its JSON Schema (ajv; the hyperparameters' part derived from ./hyperparameters.ts) with messages that
+// name the field. Keys are snake_case (as Hugging Face TrainingArguments) or the flags' kebab-case.
 import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '@ftune/common';
-import type { TrainingArguments } from '../args';
-import type { SchedulerType } from '../schedules/lr-schedule';
-import schema from './train-config.schema.json';
+import {
+  fromSnakeCase,
+  hyperparameterProperties,
+  type SnakeCaseHyperparameters,
+  type TrainingArguments,
+} from './hyperparameters';
 
-export interface TrainJobConfig {
+/** The job's own fields beside the hyperparameters. */
+interface JobFields {
   model: string;
   dataset: string;
   out: string;
@@ -17,38 +21,60 @@ export interface TrainJobConfig {
   /** A Jinja chat template file, or a template name of the model's tokenizer folder. */
   chat_template?: string;
   max_length?: number;
-  learning_rate?: number;
-  batch_size?: number;
-  eval_batch_size?: number;
-  gradient_accumulation_steps?: number;
-  epochs?: number;
-  max_steps?: number;
-  weight_decay?: number;
-  adam_beta1?: number;
-  adam_beta2?: number;
-  adam_epsilon?: number;
-  lr_scheduler?: SchedulerType;
-  warmup_steps?: number;
-  warmup_ratio?: number;
-  max_grad_norm?: number;
-  logging_steps?: number;
-  eval_steps?: number;
-  save_steps?: number;
-  save_total_limit?: number;
-  early_stopping_patience?: number;
-  early_stopping_threshold?: number;
-  metric_for_best_model?: string;
-  greater_is_better?: boolean;
-  load_best_model_at_end?: boolean;
-  group_by_length?: boolean;
-  seed?: number;
   resume?: boolean | string;
 }
 
-export const TRAIN_CONFIG_SCHEMA = schema;
+export type TrainJobConfig = JobFields & SnakeCaseHyperparameters;
+
+export const TRAIN_CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'train-config.schema.json',
+  title: 'ftune train configuration',
+  description:
+    'A training job: what to train, on what, where to write, and the Hugging Face TrainingArguments-style ' +
+    "hyperparameters. Keys may use snake_case or the CLI's kebab-case.",
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'dataset', 'out'],
+  properties: {
+    model: {
+      type: 'string',
+      minLength: 1,
+      description: 'A Hugging Face GPT-Neo folder, or a preset name (random init).',
+    },
+    dataset: {
+      type: 'string',
+      minLength: 1,
+      description: 'An ingested dataset folder (train.jsonl, validation.jsonl, manifest.json).',
+    },
+    out: {
+      type: 'string',
+      minLength: 1,
+      description: 'Output folder: metrics.jsonl, checkpoint-<step>/, model/.',
+    },
+    response_template: {
+      type: 'string',
+      minLength: 1,
+      description: 'Text that starts the trained response; loss applies only after it.',
+    },
+    chat_template: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "A Jinja chat template file, or the name of one of the model tokenizer's templates; records are rendered " +
+        "with it and the loss covers the assistant turns. Default: the tokenizer folder's chat_template, if it has one.",
+    },
+    max_length: { type: 'integer', minimum: 1, description: 'Truncate examples to this many tokens.' },
+    ...hyperparameterProperties('snake_case'),
+    resume: {
+      type: ['boolean', 'string'],
+      description: 'true: the newest checkpoint in out; a path: that checkpoint.',
+    },
+  },
+};
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: true, strict: true, allowUnionTypes: true });
-const validate = ajv.compile<TrainJobConfig>(schema);
+const validate = ajv.compile<TrainJobConfig>(TRAIN_CONFIG_SCHEMA);
 
 function describe(e: ErrorObject): string {
   const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
@@ -111,34 +137,5 @@ export function resolveTrainConfig(
 
 /** The loop's arguments from a validated job config (unset fields keep the TrainingArguments defaults). */
 export function toTrainingArguments(c: TrainJobConfig): Partial<TrainingArguments> {
-  const args: Partial<TrainingArguments> = {
-    learningRate: c.learning_rate,
-    batchSize: c.batch_size,
-    evalBatchSize: c.eval_batch_size,
-    gradientAccumulationSteps: c.gradient_accumulation_steps,
-    epochs: c.epochs,
-    maxSteps: c.max_steps,
-    weightDecay: c.weight_decay,
-    adamBeta1: c.adam_beta1,
-    adamBeta2: c.adam_beta2,
-    adamEpsilon: c.adam_epsilon,
-    lrScheduler: c.lr_scheduler,
-    warmupSteps: c.warmup_steps,
-    warmupRatio: c.warmup_ratio,
-    maxGradNorm: c.max_grad_norm,
-    loggingSteps: c.logging_steps,
-    evalSteps: c.eval_steps,
-    saveSteps: c.save_steps,
-    saveTotalLimit: c.save_total_limit,
-    earlyStoppingPatience: c.early_stopping_patience,
-    earlyStoppingThreshold: c.early_stopping_threshold,
-    metricForBestModel: c.metric_for_best_model,
-    greaterIsBetter: c.greater_is_better,
-    loadBestModelAtEnd: c.load_best_model_at_end,
-    groupByLength: c.group_by_length,
-    seed: c.seed,
-  };
-  return Object.fromEntries(
-    Object.entries(args).filter(([, v]) => v !== undefined),
-  ) as Partial<TrainingArguments>;
+  return fromSnakeCase(c);
 }
