@@ -1,6 +1,6 @@
 // One example on its way through the steps: ids and labels of equal length, before padding.
 // Steps replace `ids`/`labels` (subarray views or new arrays); they never touch other rows.
-import { PAD_LABEL } from './steps/step';
+import { IGNORE_INDEX } from './labels';
 
 export interface Example {
   /** Token ids of the whole example (prompt and completion), as the tokenizer produced them. */
@@ -42,7 +42,7 @@ export function toRow(example: Example, index: number): Row {
         `${exampleName(example, index)}: trainMask has ${mask.length} entries for ${ids.length} tokens`,
       );
     }
-    for (let t = 0; t < labels.length; t++) if (mask[t] === 0) labels[t] = PAD_LABEL;
+    for (let t = 0; t < labels.length; t++) if (mask[t] === 0) labels[t] = IGNORE_INDEX;
   }
   return {
     name: exampleName(example, index),
