@@ -7,4 +7,5 @@ export { validateGenerateOptions } from './sampling';
 export { createModel } from './create';
 export { loadModel, loadWeightsInto, saveModel, readHfConfig, TOKENIZER_FILES } from './io';
 export type { SaveOptions } from './io';
+export { isModelFolder, openModelFolder, ownTokenizerDir, type OpenedModelFolder } from './folder';
 export * as safetensors from '@ftune/safetensors';

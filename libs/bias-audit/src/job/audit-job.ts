@@ -16,8 +16,7 @@ import {
   type EvalExample,
   type Scorer,
 } from '@ftune/eval';
-import { loadModel } from '@ftune/model-gpt-neo';
-import { loadTokenizer } from '@ftune/tokenizer';
+import { openModelFolder } from '@ftune/model-gpt-neo';
 import { counterfactualConsistency, type AuditScorer, type CounterfactualReport } from '../counterfactual';
 import { auditDataset, type DatasetAudit } from '../dataset-audit';
 import { checkGate, DEFAULT_GATE, type GateName, type GateVerdict } from '../gate';
@@ -84,8 +83,6 @@ export interface AuditResult {
   gate: GateVerdict;
   passed: boolean;
 }
-
-const TOKENIZER_FILES = ['tokenizer.json', 'vocab.json'];
 
 /**
  * The audit's view of a model through the evaluation scorer: label prediction by the highest
@@ -239,12 +236,8 @@ function loadScorer(
   dir: string,
   log: (line: string) => void,
 ): { scorer: ReturnType<typeof auditScorer>; dispose: () => void } {
-  if (!fs.existsSync(path.join(dir, 'config.json')))
-    throw new UserError(`${dir}: not a model folder (no config.json)`);
-  const own = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(dir, f)));
-  const tokenizer = loadTokenizer(own ? dir : 'gpt2');
-  const lm = loadModel(dir);
-  log(`audit model: ${dir} (tokenizer ${own ? 'from the folder' : 'gpt2, built in'})`);
+  const { model: lm, tokenizer, ownTokenizer } = openModelFolder(dir);
+  log(`audit model: ${dir} (tokenizer ${ownTokenizer ? 'from the folder' : 'gpt2, built in'})`);
   return { scorer: auditScorer(causalLmScorer(lm, tokenizer)), dispose: () => lm.dispose() };
 }
 

@@ -7,8 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '@ftune/common';
 import { readManifest, readSplit } from '@ftune/dataset';
-import { loadModel, type GPTNeoModel } from '@ftune/model-gpt-neo';
-import { loadTokenizer } from '@ftune/tokenizer';
+import { openModelFolder } from '@ftune/model-gpt-neo';
 import { causalLmEvalModel } from '../adapters/causal-lm';
 import { recordToExample, type EvalExample, type Task } from '../data/examples';
 import { evaluate, type EvaluateOptions } from '../evaluate';
@@ -51,8 +50,6 @@ export interface EvaluateJobResult {
   reportHtml: string;
 }
 
-const TOKENIZER_FILES = ['tokenizer.json', 'vocab.json'];
-
 async function readExamples(
   dir: string,
   split: 'train' | 'test',
@@ -89,21 +86,15 @@ function loadEvalModel(
   name: string,
   log: (line: string) => void,
 ): { model: EvalModel; dispose: () => void } {
-  if (!fs.existsSync(path.join(dir, 'config.json')))
-    throw new UserError(`${dir}: not a model folder (no config.json)`);
-  const own = TOKENIZER_FILES.some((f) => fs.existsSync(path.join(dir, f)));
-  const tokenizer = loadTokenizer(own ? dir : 'gpt2');
-  let lm: GPTNeoModel | undefined;
+  const { model: lm, tokenizer, ownTokenizer } = openModelFolder(dir);
   try {
-    lm = loadModel(dir);
     const model = causalLmEvalModel(name, lm, tokenizer);
     log(
-      `${name}: ${dir} (tokenizer ${own ? 'from the folder' : 'gpt2, built in'}, vocabulary ${lm.config.vocabSize})`,
+      `${name}: ${dir} (tokenizer ${ownTokenizer ? 'from the folder' : 'gpt2, built in'}, vocabulary ${lm.config.vocabSize})`,
     );
-    const loaded = lm;
-    return { model, dispose: () => loaded.dispose() };
+    return { model, dispose: () => lm.dispose() };
   } catch (e) {
-    lm?.dispose();
+    lm.dispose();
     if (e instanceof Error && !(e instanceof UserError) && /vocabulary/.test(e.message))
       throw new UserError(e.message);
     throw e;

@@ -1,7 +1,5 @@
 // What every stage shares: the run config written by the runner at runs/<id>/run-config.json (events
 // stay small, stages read the config from the store), and the folders other stages leave behind.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { UserError } from '@ftune/common';
 import type { ArtifactStore } from '@ftune/storage';
 import type { RunConfig } from '../config';
@@ -35,9 +33,4 @@ export function trainStartPath(runId: string): string {
 
 export function readTrainStart(store: ArtifactStore, runId: string): TrainStart {
   return store.readJson<TrainStart>(trainStartPath(runId));
-}
-
-/** True when `dir` is a Hugging Face model folder. */
-export function isModelFolder(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'config.json'));
 }

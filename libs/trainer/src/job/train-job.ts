@@ -2,8 +2,6 @@
 // in, a trained Hugging Face model folder out. Records become texts through the dataset's template,
 // texts become ids through the GPT-2 tokenizer, batches come from the completion-only collator with the
 // response template, and the loop of ../train.ts trains. Used by `ftune train` and the train service.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   completionOnlyConfig,
   fromConfig,
@@ -13,7 +11,7 @@ import {
 } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { readManifest, readSplit, recordToText, type JsonObject } from '@ftune/dataset';
-import { createModel, loadModel, loadWeightsInto, saveModel } from '@ftune/model-gpt-neo';
+import { createModel, isModelFolder, loadModel, loadWeightsInto, ownTokenizerDir, saveModel } from '@ftune/model-gpt-neo';
 import { loadTokenizer, saveTokenizerFiles, type Tokenizer } from '@ftune/tokenizer';
 import { resolveArgs } from '../args';
 import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
@@ -32,12 +30,6 @@ export interface TrainJobHooks {
 
 export interface TrainJobResult extends TrainResult {
   examples: { train: number; validation: number; untrainable: number };
-}
-
-const TOKENIZER_MARKERS = ['tokenizer.json', 'vocab.json'];
-
-function isModelFolder(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'config.json'));
 }
 
 /**
@@ -86,15 +78,10 @@ export async function runTrainJob(
 
   // Tokenizer: the model folder's own, else GPT-2's; pad = eos as the seed sets it
   const fromFolder = isModelFolder(config.model);
-  const hasTokenizer = fromFolder && TOKENIZER_MARKERS.some((f) => fs.existsSync(path.join(config.model, f)));
-  const tokenizer = loadTokenizer(hasTokenizer ? config.model : 'gpt2');
-  log(`tokenizer: ${hasTokenizer ? config.model : 'gpt2 (built in)'}`);
-  const chat = jobChatTemplate(
-    config.chat_template,
-    hasTokenizer ? config.model : null,
-    tokenizer,
-    config.response_template,
-  );
+  const tokenizerDir = ownTokenizerDir(config.model);
+  const tokenizer = loadTokenizer(tokenizerDir ?? 'gpt2');
+  log(`tokenizer: ${tokenizerDir ?? 'gpt2 (built in)'}`);
+  const chat = jobChatTemplate(config.chat_template, tokenizerDir, tokenizer, config.response_template);
 
   // Data: records → texts (chat template, else dataset template) → ids
   const manifest = readManifest(config.dataset);
