@@ -43,6 +43,9 @@ beforeAll(() => {
   reference = tf.tidy(() => model.logits(ids).dataSync() as Float32Array);
   fs.mkdirSync(path.join(root, 'tok'));
   fs.writeFileSync(path.join(root, 'tok', 'tokenizer.json'), '{}');
+  fs.writeFileSync(path.join(root, 'tok', 'chat_template.jinja'), '{{ messages }}');
+  fs.mkdirSync(path.join(root, 'tok', 'additional_chat_templates'));
+  fs.writeFileSync(path.join(root, 'tok', 'additional_chat_templates', 'tool_use.jinja'), '{{ tools }}');
   saveModel(model, saved, { tokenizerDir: path.join(root, 'tok') });
   model.dispose();
 });
@@ -50,7 +53,10 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('saveModel / loadModel', () => {
   it('writes config, generation config, float32 weights without lm_head.weight, and the tokenizer files', () => {
-    expect(fs.readdirSync(saved).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json']);
+    expect(fs.readdirSync(saved).sort()).toEqual([
+      'additional_chat_templates', 'chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json',
+    ]);
+    expect(fs.readFileSync(path.join(saved, 'additional_chat_templates', 'tool_use.jinja'), 'utf8')).toBe('{{ tools }}');
     const r = SafetensorsReader.open(path.join(saved, 'model.safetensors'));
     expect(r.names()).not.toContain('lm_head.weight');
     expect(r.info('transformer.h.0.mlp.c_fc.weight').shape).toEqual([32, 8]); // [out, in]

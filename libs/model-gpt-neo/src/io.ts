@@ -13,7 +13,10 @@ import { GPTNeoModel, type ParamSpec, parameterSpecs } from './model';
 /** Files a Hugging Face tokenizer may consist of; copied beside saved weights. */
 export const TOKENIZER_FILES = [
   'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'added_tokens.json',
+  'chat_template.jinja',
 ];
+/** transformers' folder of named chat templates (<name>.jinja), copied with the tokenizer files. */
+const CHAT_TEMPLATES_DIR = 'additional_chat_templates';
 
 const IGNORED = [/^transformer\.h\.\d+\.attn\.attention\.(bias|masked_bias)$/, /^transformer\.h\.\d+\.attn\.masked_bias$/];
 
@@ -146,6 +149,10 @@ export function saveModel(model: GPTNeoModel, dir: string, options: SaveOptions 
           fs.copyFileSync(path.join(from, file), path.join(dir, file));
           written.push(file);
         }
+      }
+      if (fs.existsSync(path.join(from, CHAT_TEMPLATES_DIR))) {
+        fs.cpSync(path.join(from, CHAT_TEMPLATES_DIR), path.join(dir, CHAT_TEMPLATES_DIR), { recursive: true });
+        written.push(CHAT_TEMPLATES_DIR);
       }
     }
   }
