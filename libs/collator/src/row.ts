@@ -30,7 +30,7 @@ export interface Row {
 
 /**
  * Labels start as a copy of the ids, as in DataCollatorForLanguageModeling(mlm=False), with the tokens
- * outside `trainMask` ignored (-100) as trl's collator does with an assistant or completion mask.
+ * outside `trainMask` ignored (IGNORE_INDEX) as trl's collator does with an assistant or completion mask.
  */
 export function toRow(example: Example, index: number): Row {
   const ids = example.inputIds instanceof Int32Array ? example.inputIds : Int32Array.from(example.inputIds);

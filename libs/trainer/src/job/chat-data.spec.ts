@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '@ftune/tokenizer';
-import { chatExample, jobChatTemplate } from './chat-data';
+import { fromConfig, languageModelingConfig } from '@ftune/collator';
+import { chatExample, jobChatTemplate, trainedParts } from './chat-data';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'dataset', 'fixtures', 'chat-templates');
 const CHATML = path.join(FIXTURES, 'tokenizers', 'chatml');
@@ -71,6 +72,16 @@ describe('chatExample', () => {
     expect(ex.name).toBe('train.jsonl record 1');
     expect(ex.inputIds).toEqual(tokenizer.encodeIds(ex.text!));
     expect(trained(ex.inputIds, ex.trainMask!)).toBe('Hello!<|im_end|>Ciao<|im_end|>');
+  });
+
+  it('shows the labelled runs of a collated row between «», padding left out', () => {
+    const ex = chatExample({ prompt: 'Q', completion: 'A' }, chat, tokenizer, 'r');
+    const collator = fromConfig(languageModelingConfig({ keepEos: true, padToMultipleOf: 64 }, tokenizer));
+    const { batch } = collator.collate([ex]);
+    expect(batch.seqLen).toBe(64);
+    expect(trainedParts(batch, tokenizer)).toBe(
+      '<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n«A<|im_end|>»\n',
+    );
   });
 
   it('renders prompt/completion records as one exchange, and trains plain text whole', () => {

@@ -2,7 +2,7 @@
 // under it: the rendered conversation's ids with the loss on the assistant turns only (docs/datasets.md).
 // Without a template (none given, none in the tokenizer folder) the dataset template stays in use.
 import * as fs from 'node:fs';
-import type { Example } from '@ftune/collator';
+import { IGNORE_INDEX, type CollatedBatch, type Example } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import {
   ChatTemplate,
@@ -85,4 +85,26 @@ export function chatExample(
     throw e;
   }
   return { inputIds: t.inputIds, trainMask: t.trainMask, name, text: t.text };
+}
+
+/** The first row of a batch as text, each run of labelled tokens in «» (what the loss is taken on). */
+export function trainedParts(batch: CollatedBatch, tokenizer: Tokenizer): string {
+  let out = '';
+  let run: number[] = [];
+  let trained = false;
+  const flush = (): void => {
+    if (run.length) out += trained ? `«${tokenizer.decode(run)}»` : tokenizer.decode(run);
+    run = [];
+  };
+  for (let t = 0; t < batch.seqLen; t++) {
+    if (batch.attentionMask[t] === 0) continue;
+    const isLabel = batch.labels[t] !== IGNORE_INDEX;
+    if (isLabel !== trained) {
+      flush();
+      trained = isLabel;
+    }
+    run.push(batch.inputIds[t]);
+  }
+  flush();
+  return out;
 }

@@ -17,7 +17,7 @@ import { resolveArgs } from '../args';
 import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
 import { train, type ModelIO, type TrainerEvent, type TrainResult } from '../train';
 import type { DataSource } from '../types';
-import { chatExample, jobChatTemplate, type JobChatTemplate } from './chat-data';
+import { chatExample, jobChatTemplate, trainedParts, type JobChatTemplate } from './chat-data';
 
 export interface TrainJobHooks {
   onEvent?: (event: TrainerEvent) => void;
@@ -131,10 +131,21 @@ export async function runTrainJob(
     // Rows that lose every trainable token (template missing, or completion truncated away) are counted once here
     const untrainable: string[] = [];
     const collator = fromConfig(collatorConfig);
-    for (const ex of trainSplit.examples) {
+    let labelled = 0;
+    let tokens = 0;
+    trainSplit.examples.forEach((ex, i) => {
       const { batch } = collator.collate([ex]);
-      if (!batch.labels.some((y, t) => t > 0 && y !== IGNORE_INDEX)) untrainable.push(ex.name ?? '?');
-    }
+      const labels = batch.labels.reduce((n, y, t) => (t > 0 && y !== IGNORE_INDEX ? n + 1 : n), 0);
+      if (labels === 0) untrainable.push(ex.name ?? '?');
+      labelled += labels;
+      tokens += batch.attentionMask.reduce((n, m) => n + m, 0);
+      if (i === 0 && chat) {
+        log(
+          `${ex.name ?? 'example 1'} as trained, labels in «»: ${JSON.stringify(trainedParts(batch, tokenizer))}`,
+        );
+      }
+    });
+    log(`labels: ${labelled} of the ${tokens} tokens of the train split`);
     if (untrainable.length > 0) {
       log(
         `${untrainable.length} of ${trainSplit.examples.length} training examples have no trainable token after truncation to ` +
