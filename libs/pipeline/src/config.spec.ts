@@ -80,6 +80,26 @@ describe('run config', () => {
     expect(normalizeRunConfig(withFilter('(a+)+$'), '/').audit.outputFilter[1].pattern).toBe('(a+)+$');
   });
 
+  it('takes a chat template file relative to the config folder, or a name of the tokenizer folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftune-run-config-chat-'));
+    writeFileSync(join(dir, 'chatml.jinja'), '{{ messages }}');
+    const withFile = { ...structuredClone(minimal), template: { chatTemplate: 'chatml.jinja' } };
+    expect(normalizeRunConfig(withFile, dir).template.chatTemplate).toBe(join(dir, 'chatml.jinja'));
+    const named = { ...structuredClone(minimal), tokenizer: 'tok', template: { chatTemplate: 'tool_use' } };
+    expect(normalizeRunConfig(named, dir).template.chatTemplate).toBe('tool_use');
+    const missing = { ...structuredClone(minimal), template: { chatTemplate: 'nope.jinja' } };
+    expect(() => normalizeRunConfig(missing, dir)).toThrow(
+      /template\.chatTemplate: .*nope\.jinja does not exist, and the gpt2 tokenizer has no named templates/,
+    );
+    const both = {
+      ...structuredClone(withFile),
+      template: { chatTemplate: 'chatml.jinja', responseTemplate: 'A:' },
+    };
+    expect(() => normalizeRunConfig(both, dir)).toThrow(
+      /template: give chatTemplate or responseTemplate, not both/,
+    );
+  });
+
   it('reads YAML files and reports YAML syntax errors with the file name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ftune-cfg-'));
     const f = join(dir, 'run.yaml');

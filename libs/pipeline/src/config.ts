@@ -1,7 +1,7 @@
 // The run configuration of `ftune run CONFIG` and of StartRun: YAML or JSON, validated against
 // run-config.schema.json (shipped beside this library), defaults filled in, relative paths resolved
 // against the config file's folder. Errors name the field, e.g. `training.batchSize: must be >= 1`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
@@ -26,7 +26,7 @@ export interface RunConfig {
   };
   tokenizer: string;
   model: { path?: string; preset?: string; seed: number };
-  template: { responseTemplate?: string };
+  template: { responseTemplate?: string; chatTemplate?: string };
   collator: { maxLength: number; padToMultipleOf: number; keepEosLearnable: boolean; appendEos: boolean };
   training: RunTraining;
   evaluation: { samples: number; baselines: string[]; bootstrap: number };
@@ -113,6 +113,17 @@ export function normalizeRunConfig(raw: unknown, baseDir: string, source = 'conf
   if (cfg.tokenizer !== 'gpt2') cfg.tokenizer = abs(cfg.tokenizer);
   if (cfg.audit.terms) cfg.audit.terms = abs(cfg.audit.terms);
   if (cfg.audit.pairs) cfg.audit.pairs = abs(cfg.audit.pairs);
+  // a chat template is a file when one is there, else the name of one of the tokenizer's templates
+  const chat = cfg.template.chatTemplate;
+  if (chat && existsSync(abs(chat))) cfg.template.chatTemplate = abs(chat);
+  else if (chat && !cfg.model.path && cfg.tokenizer === 'gpt2') {
+    throw new UserError(
+      `${source}: template.chatTemplate: ${abs(chat)} does not exist, and the gpt2 tokenizer has no named templates`,
+    );
+  }
+  if (chat && cfg.template.responseTemplate) {
+    throw new UserError(`${source}: template: give chatTemplate or responseTemplate, not both`);
+  }
   cfg.evaluation.baselines = cfg.evaluation.baselines.map(abs);
   return cfg;
 }

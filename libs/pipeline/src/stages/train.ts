@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { UserError } from '@ftune/common';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { createModel, saveModel } from '@ftune/model-gpt-neo';
-import { loadTokenizer, saveTokenizerFiles } from '@ftune/tokenizer';
+import { loadTokenizer, readChatTemplates, saveTokenizerFiles } from '@ftune/tokenizer';
 import { runTrainJob, toSnakeCase, type TrainJobConfig } from '@ftune/trainer';
 import type { RunConfig } from '../config';
 import type { Stage } from '../stage';
@@ -20,6 +20,7 @@ function trainJobConfig(cfg: RunConfig, model: string, dataset: string, out: str
     dataset,
     out,
     response_template: cfg.template.responseTemplate,
+    chat_template: cfg.template.chatTemplate,
     max_length: cfg.collator.maxLength,
     ...toSnakeCase(cfg.training),
     // continue from the newest checkpoint in the stage folder when there is one (a restarted train job);
@@ -27,6 +28,7 @@ function trainJobConfig(cfg: RunConfig, model: string, dataset: string, out: str
     resume: true,
   };
   if (c.response_template === undefined) delete c.response_template;
+  if (c.chat_template === undefined) delete c.chat_template;
   return c;
 }
 
@@ -52,7 +54,10 @@ export const trainStage: Stage<typeof Topics.datasetTokenized, typeof Topics.mod
       const tokenizer = loadTokenizer(cfg.tokenizer);
       const model = createModel(cfg.model.preset ?? 'tiny', cfg.model.seed);
       try {
-        saveModel(model, startModel, { writeTokenizer: (d) => saveTokenizerFiles(tokenizer, d) });
+        const chatTemplate = readChatTemplates(cfg.tokenizer);
+        saveModel(model, startModel, {
+          writeTokenizer: (d) => saveTokenizerFiles(tokenizer, d, { chatTemplate }),
+        });
       } finally {
         model.dispose();
       }
