@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { AdamW } from './optim/adamw';
-import { clipByGlobalNorm } from './optim/clip';
 import { isDecayed } from './optim/decay';
 import { learningRateAt, type SchedulerType } from './schedules/lr-schedule';
 
@@ -54,29 +53,39 @@ describe('parity with the transformers Trainer (golden fixtures)', () => {
     }
   });
 
-  it('matches six clipped AdamW updates of Trainer.create_optimizer + clip_grad_norm_ to float32 precision', () => {
-    const o = golden.optimizer;
-    const variables = Object.entries(o.initial).map(([name, v]) => tf.variable(tensorOf(v), true, name));
-    const adamw = new AdamW(variables, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay });
-    expect(adamw.decayedNames()).toEqual(o.groups.find((g) => g.weightDecay > 0)?.names);
-    const schedule = { type: 'linear' as const, baseLr: 1e-2, totalSteps: 6, warmupSteps: 2 };
-    o.steps.forEach((step, k) => {
-      const grads = new Map(Object.entries(step.grads).map(([n, g]) => [n, tensorOf(g)]));
-      const { grads: clipped, norm } = clipByGlobalNorm(grads, o.maxGradNorm);
-      expect(norm.dataSync()[0]).toBeCloseTo(step.gradNorm, 5);
-      const lr = learningRateAt(schedule, k + 1);
-      expect(lr).toBeCloseTo(step.lr, 15);
-      adamw.apply(clipped, lr);
-      for (const v of variables) {
-        const want = (tensorOf(step.params[v.name]).dataSync() as Float32Array).slice();
-        const got = v.dataSync();
-        want.forEach((w, i) =>
-          expect(Math.abs(got[i] - w), `${v.name}[${i}] after update ${k + 1}`).toBeLessThan(5e-7),
-        );
-      }
-      [...grads.values(), ...clipped.values(), norm].forEach((t) => t.dispose());
+  for (const onHost of [true, false]) {
+    it(`matches six clipped AdamW updates of Trainer.create_optimizer + clip_grad_norm_ to float32 precision (${onHost ? 'fused on the host' : 'tensor ops'})`, () => {
+      const o = golden.optimizer;
+      const variables = Object.entries(o.initial).map(([name, v]) => tf.variable(tensorOf(v), true, name));
+      const adamw = new AdamW(variables, {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: o.weightDecay,
+        onHost,
+      });
+      expect(adamw.decayedNames()).toEqual(o.groups.find((g) => g.weightDecay > 0)?.names);
+      const schedule = { type: 'linear' as const, baseLr: 1e-2, totalSteps: 6, warmupSteps: 2 };
+      // the trainer divides summed gradients by the step's token count: 4 tokens, gradients given × 4
+      const tokens = tf.scalar(4);
+      o.steps.forEach((step, k) => {
+        const grads = new Map(Object.entries(step.grads).map(([n, g]) => [n, tf.mul(tensorOf(g), 4)]));
+        const lr = learningRateAt(schedule, k + 1);
+        expect(lr).toBeCloseTo(step.lr, 15);
+        const norm = adamw.clipAndApply(grads, tokens, o.maxGradNorm, lr);
+        expect(norm.dataSync()[0]).toBeCloseTo(step.gradNorm, 5);
+        for (const v of variables) {
+          const want = (tensorOf(step.params[v.name]).dataSync() as Float32Array).slice();
+          const got = v.dataSync();
+          want.forEach((w, i) =>
+            expect(Math.abs(got[i] - w), `${v.name}[${i}] after update ${k + 1}`).toBeLessThan(5e-7),
+          );
+        }
+        [...grads.values(), norm].forEach((t) => t.dispose());
+      });
+      tokens.dispose();
+      adamw.dispose();
+      variables.forEach((v) => v.dispose());
     });
-    adamw.dispose();
-    variables.forEach((v) => v.dispose());
-  });
+  }
 });

@@ -1,5 +1,6 @@
 // Profile of one GPT-Neo training step on a TensorFlow.js backend, by phase and by op: the step the trainer
-// takes (forward + loss, backward, division by the trainable tokens, global-norm clipping, AdamW, disposal),
+// takes (forward + loss, backward, the update -- division by the trainable tokens, global-norm clipping at 1.0,
+// AdamW -- and disposal),
 // each phase's wall time (median over --steps steps after one warm-up), then one step under tf.profile with
 // every kernel's time summed by op and shape. Prints Markdown: commit it as a benchmark output.
 // Usage: npx tsx tools/bench/compute/profile.ts [--size gpt-neo-125m] [--batch 1] [--seq 256] [--steps 3]
@@ -9,15 +10,16 @@ import { execSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Candidate, loadBackend } from '@ftune/compute';
-import { createModel, gptNeoConfig, type GPTNeoBatch, IGNORE_INDEX } from '@ftune/model-gpt-neo';
-import { ADAMW_DEFAULTS, AdamW, clipByGlobalNorm } from '@ftune/trainer';
+import { createModel, gptNeoConfig } from '@ftune/model-gpt-neo';
+import { ADAMW_DEFAULTS, AdamW } from '@ftune/trainer';
+import { median, randomBatch } from './worker';
 
 const opt = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 };
 
-const PHASES = ['forward + loss', 'backward', 'divide by tokens', 'clip', 'AdamW', 'dispose'] as const;
+const PHASES = ['forward + loss', 'backward', 'update: divide by tokens, clip, AdamW', 'dispose'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Kernel {
@@ -26,28 +28,12 @@ interface Kernel {
   outputShapes: number[][];
 }
 
-function randomBatch(batchSize: number, seqLen: number, vocab: number, labels: string): GPTNeoBatch {
-  const ids = new Int32Array(batchSize * seqLen);
-  let s = 12345;
-  for (let i = 0; i < ids.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    ids[i] = s % vocab;
-  }
-  const lab = labels === 'last' ? ids.map((id, i) => (i % seqLen === seqLen - 1 ? id : IGNORE_INDEX)) : ids;
-  return { batchSize, seqLen, inputIds: ids, attentionMask: new Int32Array(ids.length).fill(1), labels: lab };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 async function main(): Promise<void> {
   const size = opt('size', 'gpt-neo-125m');
   const batchSize = Number(opt('batch', '1'));
   const seqLen = Number(opt('seq', '256'));
   const steps = Number(opt('steps', '3'));
-  const labels = opt('labels', 'all');
+  const labels = opt('labels', 'all') === 'last' ? 'last' : 'all';
   const top = Number(opt('top', '25'));
   const info = await loadBackend(opt('backend', 'tensorflow') as Candidate);
   const config = gptNeoConfig(size);
@@ -71,14 +57,9 @@ async function main(): Promise<void> {
     }, variables);
     mark('backward');
     const tokens = kept.tokens as tf.Scalar;
-    const mean = new Map(Object.entries(grads).map(([name, g]) => [name, tf.div(g, tokens)]));
-    tf.dispose(Object.values(grads));
-    mark('divide by tokens');
-    const { grads: clipped, norm } = clipByGlobalNorm(mean, 1);
-    mark('clip');
-    optimizer.apply(clipped, 1e-4);
-    mark('AdamW');
-    tf.dispose([...mean.values(), ...clipped.values(), norm, value, tokens]);
+    const norm = optimizer.clipAndApply(new Map(Object.entries(grads)), tokens, 1, 1e-4);
+    mark('update: divide by tokens, clip, AdamW');
+    tf.dispose([...Object.values(grads), norm, value, tokens]);
     mark('dispose');
   };
 

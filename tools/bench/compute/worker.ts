@@ -3,7 +3,7 @@
 // outside tf.tidy (reading inside a tidy is very slow on the native backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { type Candidate, loadBackend } from '@ftune/compute';
-import { createModel, gptNeoConfig, type GPTNeoBatch } from '@ftune/model-gpt-neo';
+import { createModel, gptNeoConfig, type GPTNeoBatch, IGNORE_INDEX } from '@ftune/model-gpt-neo';
 import { ADAMW_DEFAULTS, AdamW } from '@ftune/trainer';
 
 function option(argv: string[], name: string, fallback: string): string {
@@ -11,7 +11,7 @@ function option(argv: string[], name: string, fallback: string): string {
   return i > 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
@@ -32,14 +32,16 @@ async function timeMatmul(n: number, reps: number): Promise<{ seconds: number; g
   return { seconds, gflops: (2 * n ** 3) / seconds / 1e9 };
 }
 
-function randomBatch(batchSize: number, seqLen: number, vocab: number): GPTNeoBatch {
+/** Seeded random token ids; labels on every position ('all') or on each row's last position only ('last'). */
+export function randomBatch(batchSize: number, seqLen: number, vocab: number, labels: 'all' | 'last' = 'all'): GPTNeoBatch {
   const ids = new Int32Array(batchSize * seqLen);
   let s = 12345;
   for (let i = 0; i < ids.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     ids[i] = s % vocab;
   }
-  return { batchSize, seqLen, inputIds: ids, attentionMask: new Int32Array(ids.length).fill(1), labels: ids };
+  const lab = labels === 'last' ? ids.map((id, i) => (i % seqLen === seqLen - 1 ? id : IGNORE_INDEX)) : ids;
+  return { batchSize, seqLen, inputIds: ids, attentionMask: new Int32Array(ids.length).fill(1), labels: lab };
 }
 
 async function timeTraining(argv: string[]) {
@@ -63,13 +65,10 @@ async function timeTraining(argv: string[]) {
       return t.lossSum;
     }, model.trainableVariables);
     const tokens = kept.tokens as tf.Scalar;
-    const mean = new Map(Object.entries(grads).map(([name, g]) => [name, tf.div(g, tokens)]));
-    tf.dispose(Object.values(grads));
-    optimizer.apply(mean, 1e-4);
-    tf.dispose([...mean.values()]);
+    const norm = optimizer.clipAndApply(new Map(Object.entries(grads)), tokens, 1, 1e-4); // as the trainer's update
     const loss = tf.div(value, tokens);
     losses.push((await loss.data())[0]);
-    tf.dispose([loss, value, tokens]);
+    tf.dispose([...Object.values(grads), norm, loss, value, tokens]);
     const seconds = (performance.now() - start) / 1000;
     if (step >= warmup) times.push(seconds);
     process.stderr.write(`step ${step + 1}/${warmup + steps}: ${seconds.toFixed(2)} s, loss ${losses[losses.length - 1].toFixed(4)}\n`);

@@ -110,19 +110,18 @@ export function readWeightsInto(file: string, variables: readonly tf.Variable[])
 }
 
 export function writeOptimizer(file: string, state: AdamWState): void {
-  const tensors = [
-    ...namedTensors(state.expAvg, 'exp_avg.'),
-    ...namedTensors(state.expAvgSq, 'exp_avg_sq.'),
-  ];
+  const moments = (m: AdamWState['expAvg'], prefix: string): NamedTensor[] =>
+    [...m].map(([name, { shape, data }]) => ({ name: prefix + name, shape, dtype: 'F32', data: () => data }));
+  const tensors = [...moments(state.expAvg, 'exp_avg.'), ...moments(state.expAvgSq, 'exp_avg_sq.')];
   writeSafetensorsFile(file, tensors, { format: 'ftune-adamw', step: String(state.step) });
 }
 
 export function readOptimizer(file: string, step: number): AdamWState {
   const state: AdamWState = { step, expAvg: new Map(), expAvgSq: new Map() };
   for (const [name, t] of readFloat32Tensors(file)) {
-    const tensor = tf.tensor(t.data, t.shape, 'float32');
-    if (name.startsWith('exp_avg_sq.')) state.expAvgSq.set(name.slice('exp_avg_sq.'.length), tensor);
-    else state.expAvg.set(name.slice('exp_avg.'.length), tensor);
+    const moment = { shape: t.shape, data: t.data };
+    if (name.startsWith('exp_avg_sq.')) state.expAvgSq.set(name.slice('exp_avg_sq.'.length), moment);
+    else state.expAvg.set(name.slice('exp_avg.'.length), moment);
   }
   return state;
 }

@@ -4,7 +4,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no op gradients
 import type { AdamW } from '../optim/adamw';
-import { clipByGlobalNorm } from '../optim/clip';
 import { IGNORE_INDEX, type CollatedBatch, type TrainableModel } from '../types';
 import { asOutOfMemory, TrainingHaltedError } from './halt';
 
@@ -110,15 +109,8 @@ export function applyUpdate(
   maxGradNorm: number,
   lr: number,
 ): AppliedUpdate {
-  const normalized = new Map<string, tf.Tensor>();
-  for (const [name, g] of group.gradSums) {
-    normalized.set(name, tf.div(g, group.tokens));
-    g.dispose();
-  }
-  const { grads: clipped, norm } = clipByGlobalNorm(normalized, maxGradNorm);
-  normalized.forEach((g) => g.dispose());
-  optimizer.apply(clipped, lr);
-  clipped.forEach((g) => g.dispose());
+  const norm = optimizer.clipAndApply(group.gradSums, group.tokens, maxGradNorm, lr);
+  group.gradSums.forEach((g) => g.dispose());
   const loss = tf.div(group.lossSum, group.tokens) as tf.Scalar;
   group.lossSum.dispose();
   return { lr, loss, gradNorm: norm };

@@ -1,7 +1,14 @@
 // AdamW as torch.optim.AdamW computes it (the Hugging Face Trainer's default optimizer): decoupled
 // weight decay p ← p·(1 − lr·wd), m ← lerp(m, g, 1 − β1), v ← β2·v + (1 − β2)·g²,
 // p ← p − (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps). No amsgrad, no maximize.
+//
+// Two places to compute it. On a CPU backend the moments live in host memory and one fused loop per
+// parameter updates m, v and p in a single pass (the gradient division by the token count and the clipping
+// coefficient folded into one factor): about fourteen tensor ops per parameter, each a pass over memory
+// and a fresh allocation, become one pass (docs/benchmarks.md has the profile). On a GPU the moments stay
+// tensors on the device and the update is made of tensor ops, so nothing crosses to the host.
 import * as tf from '@tensorflow/tfjs-core';
+import { clipByGlobalNorm } from './clip';
 import { isDecayed } from './decay';
 
 export interface AdamWConfig {
@@ -9,21 +16,44 @@ export interface AdamWConfig {
   beta2: number; // 0.999
   eps: number; // 1e-8
   weightDecay: number; // applied only to parameters for which isDecayed(name)
+  /** Keep the moments in host memory and update in one fused pass (default: unless the backend computes on a GPU). */
+  onHost?: boolean;
 }
 
 export const ADAMW_DEFAULTS: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
-/** Saved optimizer state: the update count and both moments by parameter name. */
+/** A moment in host memory. */
+export interface HostMoment {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Saved optimizer state: the update count and both moments by parameter name, in host memory. */
 export interface AdamWState {
   step: number;
-  expAvg: Map<string, tf.Tensor>;
-  expAvgSq: Map<string, tf.Tensor>;
+  expAvg: Map<string, HostMoment>;
+  expAvgSq: Map<string, HostMoment>;
+}
+
+/** Whether the active backend computes on a GPU (tfjs-node-gpu with a device). */
+function backendOnGpu(): boolean {
+  return tf.getBackend() === 'tensorflow' && (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+}
+
+/** The values of `t` as an array this code may overwrite (the cpu backend hands out its own storage). */
+function writableCopy(t: tf.Tensor): Float32Array {
+  const data = t.dataSync() as Float32Array;
+  return tf.getBackend() === 'cpu' ? data.slice() : data; // other backends copy on read already
 }
 
 export class AdamW {
   private step = 0;
-  private readonly expAvg = new Map<string, tf.Tensor>();
-  private readonly expAvgSq = new Map<string, tf.Tensor>();
+  readonly onHost: boolean;
+  // host moments (onHost) or device moments (otherwise), by parameter name
+  private readonly hostM = new Map<string, Float32Array>();
+  private readonly hostV = new Map<string, Float32Array>();
+  private readonly deviceM = new Map<string, tf.Tensor>();
+  private readonly deviceV = new Map<string, tf.Tensor>();
   private readonly decayed: ReadonlySet<string>;
 
   constructor(
@@ -31,6 +61,7 @@ export class AdamW {
     private readonly config: AdamWConfig,
   ) {
     this.decayed = new Set(variables.filter((v) => isDecayed(v.name)).map((v) => v.name));
+    this.onHost = config.onHost ?? !backendOnGpu();
   }
 
   /** Names of the parameters in the decayed group (the rest get weight decay 0). */
@@ -44,6 +75,77 @@ export class AdamW {
 
   /** One update with learning rate `lr`; `grads` maps variable name to gradient (same shape). */
   apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    if (this.onHost) this.applyOnHost(grads, 1, lr);
+    else this.applyOnDevice(grads, lr);
+  }
+
+  /**
+   * Divides the gradients by `divisor` (the trainable tokens of the step), clips their global L2 norm to
+   * `maxNorm` as torch.nn.utils.clip_grad_norm_ does (coef = min(1, maxNorm / (norm + 1e-6)); 0 = no clipping)
+   * and applies one update at rate `lr`. Returns the norm before clipping. The inputs are not disposed.
+   */
+  clipAndApply(grads: ReadonlyMap<string, tf.Tensor>, divisor: tf.Scalar, maxNorm: number, lr: number): tf.Scalar {
+    if (!this.onHost) {
+      const divided = new Map([...grads].map(([name, g]) => [name, tf.div(g, divisor)]));
+      const { grads: clipped, norm } = clipByGlobalNorm(divided, maxNorm);
+      tf.dispose([...divided.values()]);
+      this.applyOnDevice(clipped, lr);
+      tf.dispose([...clipped.values()]);
+      return norm;
+    }
+    const d = divisor.dataSync()[0];
+    let squares = 0;
+    const arrays = new Map<string, Float32Array>();
+    for (const [name, g] of grads) {
+      const data = g.dataSync() as Float32Array;
+      arrays.set(name, data);
+      for (let i = 0; i < data.length; i++) squares += data[i] * data[i];
+    }
+    const norm = Math.sqrt(squares) / d;
+    const coef = maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
+    this.applyOnHost(arrays, coef / d, lr);
+    return tf.scalar(norm);
+  }
+
+  /** The update with each gradient scaled by `scale`, moments and arithmetic on the host, one pass per parameter. */
+  private applyOnHost(grads: ReadonlyMap<string, tf.Tensor | Float32Array>, scale: number, lr: number): void {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const stepSize = lr / (1 - Math.pow(beta1, this.step));
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
+    const b1c = 1 - beta1;
+    const b2c = 1 - beta2;
+    for (const variable of this.variables) {
+      const given = grads.get(variable.name);
+      if (!given) continue;
+      const g = given instanceof Float32Array ? given : (given.dataSync() as Float32Array);
+      if (g.length !== variable.size) throw new Error(`AdamW: the gradient of ${variable.name} has ${g.length} values, expected ${variable.size}`);
+      let m = this.hostM.get(variable.name);
+      let v = this.hostV.get(variable.name);
+      if (!m || !v) {
+        m = new Float32Array(variable.size);
+        v = new Float32Array(variable.size);
+        this.hostM.set(variable.name, m);
+        this.hostV.set(variable.name, v);
+      }
+      const keep = 1 - lr * (this.decayed.has(variable.name) ? weightDecay : 0);
+      const p = writableCopy(variable);
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i] * scale;
+        const mi = m[i] + (gi - m[i]) * b1c;
+        const vi = v[i] * beta2 + gi * gi * b2c;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * keep - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+      }
+      const next = tf.tensor(p, variable.shape, 'float32');
+      variable.assign(next);
+      next.dispose(); // the variable holds its own reference
+    }
+  }
+
+  /** The update as tensor ops on the backend's device. */
+  private applyOnDevice(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     this.step += 1;
     const { beta1, beta2, eps, weightDecay } = this.config;
     const stepSize = lr / (1 - Math.pow(beta1, this.step));
@@ -51,8 +153,8 @@ export class AdamW {
     for (const v of this.variables) {
       const g = grads.get(v.name);
       if (!g) continue;
-      const m0 = this.expAvg.get(v.name);
-      const v0 = this.expAvgSq.get(v.name);
+      const m0 = this.deviceM.get(v.name);
+      const v0 = this.deviceV.get(v.name);
       const [m, s] = tf.tidy(() => {
         const mPrev = m0 ?? tf.zerosLike(g);
         const vPrev = v0 ?? tf.zerosLike(g);
@@ -66,28 +168,49 @@ export class AdamW {
       });
       m0?.dispose();
       v0?.dispose();
-      this.expAvg.set(v.name, m);
-      this.expAvgSq.set(v.name, s);
+      this.deviceM.set(v.name, m);
+      this.deviceV.set(v.name, s);
     }
   }
 
-  /** The state to checkpoint (tensors still owned by the optimizer). */
+  /** The state to checkpoint, copied to host memory. */
   state(): AdamWState {
-    return { step: this.step, expAvg: this.expAvg, expAvgSq: this.expAvgSq };
+    const read = (moments: Map<string, tf.Tensor>) =>
+      new Map([...moments].map(([name, t]) => [name, { shape: t.shape, data: t.dataSync() as Float32Array }]));
+    const host = (moments: Map<string, Float32Array>) =>
+      new Map([...moments].map(([name, data]) => [name, { shape: this.shapeOf(name), data: data.slice() }]));
+    return this.onHost
+      ? { step: this.step, expAvg: host(this.hostM), expAvgSq: host(this.hostV) }
+      : { step: this.step, expAvg: read(this.deviceM), expAvgSq: read(this.deviceV) };
   }
 
-  /** Restores a saved state; takes ownership of the given tensors. */
+  /** Restores a saved state (copied in). */
   load(state: AdamWState): void {
     this.dispose();
     this.step = state.step;
-    for (const [k, t] of state.expAvg) this.expAvg.set(k, t);
-    for (const [k, t] of state.expAvgSq) this.expAvgSq.set(k, t);
+    for (const [moments, hostTo, deviceTo] of [
+      [state.expAvg, this.hostM, this.deviceM],
+      [state.expAvgSq, this.hostV, this.deviceV],
+    ] as const) {
+      for (const [name, { shape, data }] of moments) {
+        if (this.onHost) hostTo.set(name, data.slice());
+        else deviceTo.set(name, tf.tensor(data, shape, 'float32'));
+      }
+    }
+  }
+
+  private shapeOf(name: string): number[] {
+    const v = this.variables.find((x) => x.name === name);
+    if (!v) throw new Error(`AdamW: no parameter ${name}`);
+    return v.shape;
   }
 
   dispose(): void {
-    for (const t of this.expAvg.values()) t.dispose();
-    for (const t of this.expAvgSq.values()) t.dispose();
-    this.expAvg.clear();
-    this.expAvgSq.clear();
+    for (const t of this.deviceM.values()) t.dispose();
+    for (const t of this.deviceV.values()) t.dispose();
+    this.deviceM.clear();
+    this.deviceV.clear();
+    this.hostM.clear();
+    this.hostV.clear();
   }
 }
