@@ -1,15 +1,22 @@
-// Compute benchmark: GPT-Neo training tokens/s on each TensorFlow.js backend this machine has (native
-// tensorflow, wasm, pure-JS cpu) beside PyTorch on CPU running the same model and step, plus matmul GFLOP/s
-// against numpy -- all in one run, printed as a table with ratios. Each contender runs in its own process.
-// The step: forward, next-token cross-entropy, backward, one AdamW update (lr 1e-4), on random token ids.
-// Sizes: small (C 256, 4 layers, B 8 × T 128) and gpt-neo-125m (B 1 × T 256); cpu runs one step of the small size.
-// Usage: npx tsx tools/bench/compute/bench.ts [--sizes small,gpt-neo-125m] [--backends tensorflow,wasm,cpu]
-//          [--steps 3] [--python ~/.cache/ftune/golden-venv/bin/python] [--threads N]
+// Compute benchmark: GPT-Neo training tokens/s on each TensorFlow.js backend asked for (native tensorflow
+// by default; wasm, pure-JS cpu) beside PyTorch eager on CPU running the same model and step, plus the
+// matmul GFLOP/s of each against numpy -- all in one run on this machine, printed as tables with ratios and
+// each contender's model FLOPs utilisation (MFU: model FLOPs/s ÷ the best matmul measured here). Each
+// contender runs in its own process, one after the other.
+// The step, for both: forward, next-token cross-entropy on every position, backward, global-norm clipping
+// at 1.0, one AdamW update (lr 1e-4), on seeded random token ids. Shapes: each size (small: C 256, 4 layers;
+// gpt-neo-125m) at each batch (default 1 and 8) × seq (default 256); cpu runs one step of the first small shape.
+// PyTorch comes from the golden venv (tools/golden/setup-venv.sh: torch and transformers pinned from PyPI,
+// outside the repository); without it the PyTorch rows are left out.
+// Usage: npx tsx tools/bench/compute/bench.ts [--sizes small,gpt-neo-125m] [--batches 1,8] [--seq 256]
+//          [--backends tensorflow,wasm,cpu] [--steps 3] [--python ~/.cache/ftune/golden-venv/bin/python]
+//          [--threads N] [--matmul 1024]
 // Workers: bench.ts --worker train|matmul --backend NAME ... (prints one JSON line).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { gptNeoConfig } from '@ftune/model-gpt-neo';
 import { runWorker } from './worker';
 
 const opt = (name: string, fallback: string): string => {
@@ -30,8 +37,7 @@ interface Result {
   error?: string;
 }
 
-const SIZES = { small: { batch: 8, seq: 128 }, 'gpt-neo-125m': { batch: 1, seq: 256 } } as const;
-type Size = keyof typeof SIZES;
+type Size = 'small' | 'gpt-neo-125m';
 
 function lastJson(stdout: string): Result | undefined {
   const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
@@ -63,8 +69,9 @@ function main(): void {
     return;
   }
   const sizes = opt('sizes', 'small,gpt-neo-125m').split(',') as Size[];
-  const backends = opt('backends', 'tensorflow,wasm,cpu').split(',');
-  const torchOneThread = opt('torch-one-thread', 'small').split(','); // sizes that also get a 1-thread PyTorch row
+  const backends = opt('backends', 'tensorflow').split(',');
+  const batches = opt('batches', '1,8').split(',').map(Number);
+  const seq = Number(opt('seq', '256'));
   const steps = Number(opt('steps', '3'));
   const threads = Number(opt('threads', String(availableParallelism())));
   const python = opt('python', join(homedir(), '.cache', 'ftune', 'golden-venv', 'bin', 'python'));
@@ -92,35 +99,40 @@ function main(): void {
   }
 
   // ------------------------------------------------------------ training (pure-JS cpu last: it is the slowest)
-  const tasks: Array<{ size: Size; label: string; cmd: string; args: string[] }> = [];
+  const peak = Math.max(0, ...mm.map((r) => r.gflops ?? 0)); // the best matmul measured here, GFLOP/s
+  const tasks: Array<{ shape: string; label: string; cmd: string; args: string[] }> = [];
+  const shapes: Array<{ key: string; size: Size; batch: number; seq: number }> = [];
   for (const size of sizes) {
-    const { batch, seq } = SIZES[size];
+    for (const batch of batches) shapes.push({ key: `${size} ${batch}×${seq}`, size, batch, seq });
+  }
+  for (const { key, size, batch } of shapes) {
     const shape = ['--size', size, '--batch', String(batch), '--seq', String(seq)];
     if (hasPython) {
       const ref = [reference, 'train', ...shape, '--warmup', '1', '--steps', String(steps)];
-      tasks.push({ size, label: `pytorch ${size}`, cmd: python, args: [...ref, '--threads', String(threads)] });
-      if (threads > 1 && torchOneThread.includes(size)) {
-        tasks.push({ size, label: `pytorch ${size} 1 thread`, cmd: python, args: [...ref, '--threads', '1'] });
-      }
+      tasks.push({ shape: key, label: `pytorch ${key}`, cmd: python, args: [...ref, '--threads', String(threads)] });
     }
     for (const b of backends) {
-      if (b === 'cpu' && size !== 'small') continue;
+      if (b === 'cpu' && (size !== 'small' || batch !== batches[0])) continue;
       // pure-JS cpu takes minutes per step: one step, no warm-up
       const counts = b === 'cpu' ? ['--warmup', '0', '--steps', '1'] : ['--warmup', '1', '--steps', String(steps)];
-      tasks.push({ size, label: `${b} ${size}`, cmd: process.execPath, args: [...self, '--worker', 'train', '--backend', b, ...shape, ...counts] });
+      tasks.push({ shape: key, label: `${b} ${key}`, cmd: process.execPath, args: [...self, '--worker', 'train', '--backend', b, ...shape, ...counts] });
     }
   }
   tasks.sort((a, b) => Number(a.label.startsWith('cpu ')) - Number(b.label.startsWith('cpu ')));
-  const bySize = new Map<Size, Result[]>(sizes.map((size) => [size, []]));
-  for (const t of tasks) bySize.get(t.size)?.push(runProcess(t.label, t.cmd, t.args));
+  const byShape = new Map<string, Result[]>(shapes.map((s) => [s.key, []]));
+  for (const t of tasks) byShape.get(t.shape)?.push(runProcess(t.label, t.cmd, t.args));
 
-  for (const size of sizes) {
-    const { batch, seq } = SIZES[size];
-    const results = bySize.get(size) ?? [];
-    const torch = results.find((r) => r.backend === 'pytorch' && r.threads === threads)?.tokens_per_s;
+  const summary = [row(['shape', 'pytorch tok/s', 'ftune tok/s', 'ftune ÷ pytorch', 'pytorch MFU', 'ftune MFU'], SUMMARY_WIDTHS)];
+  for (const { key, size, batch } of shapes) {
+    const results = byShape.get(key) ?? [];
+    const flops = trainingFlopsPerToken(size, seq);
+    const torch = results.find((r) => r.backend === 'pytorch')?.tokens_per_s;
+    const native = results.find((r) => r.backend === 'tensorflow')?.tokens_per_s;
     const cpu = results.find((r) => r.backend === 'cpu')?.tokens_per_s;
-    lines.push('', `training step, ${size} (batch ${batch} × seq ${seq}; forward, backward, AdamW)`);
-    lines.push(row(['contender', 'threads', 's/step', 'tokens/s', `× pytorch(${threads})`, '× tfjs cpu', 'loss first→last']));
+    const mfu = (tps: number | undefined) => (tps && peak ? `${fmt((100 * tps * flops) / (peak * 1e9), 1)}%` : '-');
+    summary.push(row([key, fmt(torch), fmt(native), torch && native ? `${fmt(native / torch, 2)}×` : '-', mfu(torch), mfu(native)], SUMMARY_WIDTHS));
+    lines.push('', `training step, ${size} (batch ${batch} × seq ${seq}; forward, backward, clip, AdamW; ${fmt(flops / 1e9, 3)} GFLOP/token)`);
+    lines.push(row(['contender', 'threads', 's/step', 'tokens/s', 'x pytorch', 'MFU', 'x tfjs cpu', 'loss first→last']));
     for (const r of results) {
       if (r.error) {
         lines.push(row([r.backend, '-', '-', `error: ${r.error}`]));
@@ -134,18 +146,34 @@ function main(): void {
           fmt(r.step_s, 2),
           fmt(tps),
           torch && tps ? fmt(tps / torch, 2) : '-',
+          mfu(tps),
           cpu && tps ? fmt(tps / cpu, 1) : '-',
           `${fmt(r.loss_first, 3)}→${fmt(r.loss_last, 3)}`,
         ]),
       );
     }
   }
-  lines.push('', `targets: tensorflow ≥ 0.7× pytorch, wasm ≥ 0.25× pytorch, both ≥ 20× tfjs cpu (load average ${loadavg()[0].toFixed(1)})`);
+  lines.push('', `summary: ftune = native tensorflow backend; MFU = model FLOPs/s ÷ the matmul peak measured above (${fmt(peak)} GFLOP/s)`, ...summary);
+  lines.push('', `targets: ftune ≥ 1.0× pytorch at every shape; wasm ≥ 0.25× pytorch (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')})`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function row(cells: string[]): string {
-  const widths = [22, 8, 8, 10, 14, 11, 16];
+const SUMMARY_WIDTHS = [24, 14, 12, 16, 12, 10];
+
+/**
+ * Model FLOPs of one training token (forward and backward, 3 × the forward's 2 per multiply-add): every
+ * matrix product's weight -- q, k, v, out, the MLP's two and the tied head -- plus attention's scores and
+ * context over `seq` keys. Embedding lookups, norms and elementwise work are not counted, as in the usual
+ * 6N + 12·L·T·C estimate.
+ */
+function trainingFlopsPerToken(size: Size, seq: number): number {
+  const c = gptNeoConfig(size);
+  const C = c.hiddenSize;
+  const matmulWeights = c.numLayers * (4 * C * C + 2 * C * c.intermediateSize) + c.vocabSize * C;
+  return 6 * matmulWeights + 12 * c.numLayers * seq * C;
+}
+
+function row(cells: string[], widths = [22, 8, 8, 10, 10, 8, 11, 16]): string {
   return cells.map((c, i) => c.padEnd(widths[i] ?? 10)).join(' ').trimEnd();
 }
 

@@ -1,6 +1,7 @@
 """PyTorch CPU reference for the compute benchmark (tools/bench/compute/bench.ts runs it in the same run).
 
-Times the training step ftune takes -- forward, next-token cross-entropy, backward, one AdamW update -- on
+Times the training step ftune takes -- forward, next-token cross-entropy, backward, global-norm clipping at 1.0,
+one AdamW update -- on
 transformers' GPTNeoForCausalLM built from a config (random weights; nothing is downloaded), and numpy's
 float32 matmul. Prints one JSON object on stdout.
 
@@ -54,7 +55,8 @@ def train(args) -> dict:
     device = torch.device(args.device)
     model = GPTNeoForCausalLM(gpt_neo_config(args.size)).to(device)
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
+    # fused: the Trainer's default optimizer (adamw_torch_fused) with torch >= 2.8
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0, fused=True)
     g = torch.Generator().manual_seed(1)
     ids = torch.randint(0, 50257, (args.batch, args.seq), generator=g).to(device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
@@ -63,6 +65,7 @@ def train(args) -> dict:
         start = time.perf_counter()
         loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # as the Trainer (max_grad_norm 1.0) and ftune
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
