@@ -1,5 +1,7 @@
 // The default collator against trl 0.19.1 itself: every golden case, replayed from HF's ids, must give
 // exactly the batch and the warnings the seed's collator gave.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchToJson, hfBatchJson } from './batch';
 import { fromConfig } from './collator';
@@ -63,5 +65,49 @@ describe('golden from text: GPT-2 tokenizer + template strings give the same bat
     const fromText = batchToJson(fromConfig(config).collate(ids.map((inputIds) => ({ inputIds }))).batch);
     expect(fromText.input_ids).toEqual(c.expected.input_ids);
     expect(fromText.labels).toEqual(c.expected.labels);
+  });
+});
+
+interface EosCase {
+  name: string;
+  texts: string[];
+  ids: number[][];
+  response: string;
+  instruction: string | null;
+  maxLength: number | null;
+  padToMultipleOf: number;
+  expected: { input_ids: number[][]; attention_mask: number[][]; labels: number[][] };
+}
+
+describe('golden: EOS appended and kept learnable = trl 0.19.1 on the texts with EOS appended', () => {
+  const fixture = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'append-eos.json'), 'utf8')) as {
+    cases: EosCase[];
+  };
+  it('covers truncation, an existing EOS, multi-turn and padding', () => {
+    expect(fixture.cases.length).toBeGreaterThanOrEqual(6);
+  });
+  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const tokenizer = gpt2Tokenizer();
+    const ids = c.texts.map((t) => tokenizer.encodeIds(t));
+    expect(ids).toEqual(c.ids);
+    const config = completionOnlyConfig(
+      {
+        responseTemplate: c.response,
+        instructionTemplate: c.instruction,
+        padToMultipleOf: c.padToMultipleOf,
+        maxLength: c.maxLength ?? undefined,
+        appendEos: true,
+        keepEos: true,
+      },
+      tokenizer,
+    );
+    const got = batchToJson(fromConfig(config).collate(ids.map((inputIds) => ({ inputIds }))).batch);
+    expect(got.labels).toEqual(c.expected.labels);
+    expect(got.attention_mask).toEqual(c.expected.attention_mask);
+    // the pad ids differ by construction (trl needs a distinct pad to keep EOS a label); real tokens agree
+    const real = (rows: number[][]) =>
+      rows.map((row, b) => row.filter((_, t) => c.expected.attention_mask[b][t]));
+    expect(real(got.input_ids)).toEqual(real(c.expected.input_ids));
+    expect(got.labels.flat().filter((y) => y === tokenizer.eosTokenId).length).toBeGreaterThan(0);
   });
 });

@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   scoreBatchSize?: number;
   /** New tokens per generation (default 64) and the most examples to generate for (default 200). */
   maxNewTokens?: number;
+  /** Greedy generations per model for the share that ended on EOS (default 20, at most the examples). */
+  stopPrompts?: number;
   maxGenerations?: number;
   /** Sampling settings for the sampled column of the samples (default temperature 0.8, top-k 50, top-p 0.95). */
   sampling?: { temperature: number; topK: number; topP: number };
@@ -214,6 +216,25 @@ async function samples(
   return out;
 }
 
+/**
+ * The share of greedy generations the model ended itself (EOS before maxNewTokens) on the first `n`
+ * test prompts in the seeded order the samples use; null when its generator cannot tell.
+ */
+async function stoppedShare(
+  model: EvalModel,
+  examples: readonly EvalExample[],
+  n: number,
+  seed: number,
+  greedy: GenerateOptions,
+): Promise<number | null> {
+  const generator = model.generator;
+  if (!generator?.generateWithEnd || n <= 0) return null;
+  const picked = new SeededRandom(seed).shuffle(examples.map((_, i) => i)).slice(0, n);
+  let stopped = 0;
+  for (const i of picked) if ((await generator.generateWithEnd(examples[i].prompt, greedy)).stopped) stopped += 1;
+  return stopped / picked.length;
+}
+
 /** Evaluates `input.model` on `input.examples` beside its baselines; the result is eval.json. */
 export async function evaluate(input: EvaluateInput, options: EvaluateOptions = {}): Promise<EvalResult> {
   const { examples } = input;
@@ -260,6 +281,11 @@ export async function evaluate(input: EvaluateInput, options: EvaluateOptions = 
   }));
   const worst = worstExamples(examples, labels, main, options.worstExamples ?? 10);
   const cls = main.result.classification;
+  const stopPrompts = Math.min(examples.length, options.stopPrompts ?? 20);
+  const stopAfter = await stoppedShare(input.model, examples, stopPrompts, seed, greedy);
+  const stopBefore = input.start
+    ? await stoppedShare(input.start, examples, stopPrompts, seed, greedy)
+    : null;
   const result: EvalResult = {
     schema: 'ftune.eval/1',
     split: 'test',
@@ -284,6 +310,16 @@ export async function evaluate(input: EvaluateInput, options: EvaluateOptions = 
       by_length: lengthBuckets(per, options.lengthBuckets ?? 4),
       ...(cls ? { top_confusions: largestConfusions(cls.confusion, labels) } : {}),
     },
+    ...(stopAfter === null
+      ? {}
+      : {
+          stopping: {
+            prompts: stopPrompts,
+            max_new_tokens: greedy.maxNewTokens,
+            model: stopAfter,
+            ...(stopBefore === null ? {} : { start: stopBefore }),
+          },
+        }),
     samples: {
       greedy,
       sampled,

@@ -94,6 +94,11 @@ export interface EvalResult {
     top_confusions?: ConfusionCell[];
     /** Per-label figures are in classification.per_label. */
   };
+  /**
+   * Greedy generations that the model ended itself (EOS before max_new_tokens), as a share of `prompts`
+   * test prompts: the evaluated model, and the model before fine-tuning when there is one.
+   */
+  stopping?: { prompts: number; max_new_tokens: number; model: number; start?: number };
   samples: { greedy: GenerateOptions; sampled: GenerateOptions; items: Sample[] };
   definitions: Record<string, string>;
 }

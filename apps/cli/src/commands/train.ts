@@ -34,6 +34,11 @@ const VALUE_FLAGS: Array<[string, string]> = [
     "Jinja chat template FILE, or NAME of a template in the model's tokenizer folder (default: the folder's chat_template); loss on assistant turns only",
   ],
   ['max-length', "truncate examples to N tokens (default: the model's positions)"],
+  ['append-eos', 'true | false: append EOS to each example so the model learns to stop (true)'],
+  [
+    'keep-eos-learnable',
+    'true | false: mask padding by position so EOS (= pad) stays a label (true); both false = trl 0.19.1 exactly',
+  ],
   ...HYPERPARAMETER_NAMES.map((name): [string, string] => {
     const spec: HyperparameterSpec = HYPERPARAMETERS[name];
     const choices = 'enum' in spec ? `${spec.enum.join(' | ')}: ` : '';

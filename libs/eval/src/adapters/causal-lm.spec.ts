@@ -99,6 +99,24 @@ describe('causalLmGenerator', () => {
     expect(cutAtStop('positive\n### Answer: no', ['\n###'])).toBe('positive');
   });
 
+  it('tells whether the model ended the text itself (EOS) or ran to the token limit', async () => {
+    const prompt = tokenizer.encodeIds('Once upon a time');
+    const plain = model.generate(prompt, { maxNewTokens: 6, eosTokenId: null });
+    const withEos = (eosTokenId: number) =>
+      causalLmGenerator(model, Object.create(tokenizer, { eosTokenId: { value: eosTokenId } }), {
+        stopSequences: [],
+      });
+    // the first generated token taken as EOS: the model stops at once
+    const ended = await withEos(plain[0]).generateWithEnd?.('Once upon a time', { maxNewTokens: 6 });
+    expect(ended).toEqual({ text: '', stopped: true });
+    // an EOS the model never writes here: it runs to maxNewTokens
+    let unused = 0;
+    while (plain.includes(unused)) unused += 1;
+    const ran = await withEos(unused).generateWithEnd?.('Once upon a time', { maxNewTokens: 6 });
+    expect(ran?.stopped).toBe(false);
+    expect(ran?.text).toBe(tokenizer.decode(plain, { skipSpecialTokens: true }));
+  });
+
   it('repeats a seeded sample', async () => {
     const generator = causalLmGenerator(model, tokenizer);
     const o = { maxNewTokens: 5, temperature: 0.9, topK: 50, topP: 0.95, seed: 3 };

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {
   EvalModel,
   GenerateOptions,
+  Generation,
   Generator,
   Scorer,
   ScoreRequest,
@@ -103,7 +104,10 @@ function forward(
   if (positions.length === 0) return { logProbs: [], argmax: [] };
   return tf.tidy(() => {
     // the head and the softmax run only at the positions read (M of the B·T)
-    const logits = model.logitsAt({ batchSize: B, seqLen: T, inputIds, attentionMask }, Int32Array.from(positions)); // (M, V)
+    const logits = model.logitsAt(
+      { batchSize: B, seqLen: T, inputIds, attentionMask },
+      Int32Array.from(positions),
+    ); // (M, V)
     const lsm = tf.reshape(tf.logSoftmax(logits), [-1]); // (M·V)
     const lp = tf.gather(lsm, tf.tensor1d(gatherAt, 'int32'));
     const am = tf.gather(tf.argMax(logits, 1), tf.tensor1d(readRows, 'int32'));
@@ -188,15 +192,22 @@ export function causalLmGenerator(
   options: CausalLmOptions = {},
 ): Generator {
   const stops = options.stopSequences ?? ['\n###'];
+  const generateWithEnd = (prompt: string, o: GenerateOptions): Generation => {
+    let ids = tokenizer.encodeIds(prompt);
+    const room = model.config.maxPositionEmbeddings - o.maxNewTokens;
+    if (ids.length > room) ids = ids.slice(ids.length - Math.max(1, room));
+    if (ids.length === 0 && tokenizer.eosTokenId !== null) ids = [tokenizer.eosTokenId];
+    const out = model.generate(ids, { ...o, eosTokenId: tokenizer.eosTokenId });
+    // generation ends at EOS (left out of `out`), at maxNewTokens, or at the model's last position
+    const stopped =
+      tokenizer.eosTokenId !== null &&
+      out.length < o.maxNewTokens &&
+      ids.length + out.length < model.config.maxPositionEmbeddings;
+    return { text: cutAtStop(tokenizer.decode(out, { skipSpecialTokens: true }), stops), stopped };
+  };
   return {
-    generate(prompt: string, o: GenerateOptions): Promise<string> {
-      let ids = tokenizer.encodeIds(prompt);
-      const room = model.config.maxPositionEmbeddings - o.maxNewTokens;
-      if (ids.length > room) ids = ids.slice(ids.length - Math.max(1, room));
-      if (ids.length === 0 && tokenizer.eosTokenId !== null) ids = [tokenizer.eosTokenId];
-      const out = model.generate(ids, { ...o, eosTokenId: tokenizer.eosTokenId });
-      return Promise.resolve(cutAtStop(tokenizer.decode(out, { skipSpecialTokens: true }), stops));
-    },
+    generate: (prompt, o) => Promise.resolve(generateWithEnd(prompt, o).text),
+    generateWithEnd: (prompt, o) => Promise.resolve(generateWithEnd(prompt, o)),
   };
 }
 

@@ -281,6 +281,16 @@ function samplesHtml(e: EvalResult): string {
   if (s.items.length === 0)
     return note('No samples were generated (the model cannot generate, or 0 samples were asked for).');
   const sampling = s.sampled;
+  const stop = e.stopping;
+  const pct = (x: number): string => `${Math.round(x * 100)}%`;
+  const stopNote = stop
+    ? note(
+        `Ended on their own (EOS before ${stop.max_new_tokens} new tokens, greedy, ${stop.prompts} test prompts): ` +
+          `${pct(stop.model)} after fine-tuning` +
+          (stop.start === undefined ? '.' : `, ${pct(stop.start)} before.`) +
+          ' A model that never learned EOS runs on to the token limit.',
+      )
+    : '';
   const items = s.items
     .map(
       (it) =>
@@ -293,7 +303,9 @@ function samplesHtml(e: EvalResult): string {
   return (
     note(
       `Greedy decoding and sampling (temperature ${sampling.temperature ?? 0}, top-k ${sampling.topK ?? 0}, top-p ${sampling.topP ?? 1}, seed ${sampling.seed ?? 0} + sample position), at most ${s.greedy.maxNewTokens} new tokens, on test prompts chosen with seed ${e.seed}.`,
-    ) + items
+    ) +
+    stopNote +
+    items
   );
 }
 

@@ -32,9 +32,18 @@ export interface GenerateOptions {
   seed?: number;
 }
 
+/** A generation and how it ended. */
+export interface Generation {
+  text: string;
+  /** The model ended it itself (EOS) before reaching maxNewTokens. */
+  stopped: boolean;
+}
+
 export interface Generator {
   /** The completion text the model writes after `prompt` (the prompt itself excluded). */
   generate(prompt: string, options: GenerateOptions): Promise<string>;
+  /** The same generation with how it ended; absent when a generator cannot tell. */
+  generateWithEnd?(prompt: string, options: GenerateOptions): Promise<Generation>;
 }
 
 /** A model under evaluation: a name for the report and its two capabilities. */

@@ -3,7 +3,13 @@
 // settings), counting tokens and trainable tokens, truncated examples, and rows the collator reports
 // as untrainable (template missing or completion cut off). Writes tokenize/summary.json.
 import * as path from 'node:path';
-import { completionOnlyConfig, fromConfig, IGNORE_INDEX, languageModelingConfig, warningCollector } from '@ftune/collator';
+import {
+  completionOnlyConfig,
+  fromConfig,
+  IGNORE_INDEX,
+  languageModelingConfig,
+  warningCollector,
+} from '@ftune/collator';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { readManifest, readSplit, recordToText } from '@ftune/dataset';
 import { loadTokenizer } from '@ftune/tokenizer';
@@ -70,12 +76,14 @@ export const tokenizeStage: Stage<typeof Topics.datasetIngested, typeof Topics.d
         if (!collate) {
           const template = cfg.template.responseTemplate ?? t.responseTemplate;
           summary.responseTemplate ??= template;
+          // the train stage's collation, so the counts are those of the loss
+          const eos = { appendEos: cfg.collator.appendEos, keepEos: cfg.collator.keepEosLearnable };
           const config = template
             ? completionOnlyConfig(
-                { responseTemplate: template, maxLength, untrainableRows: 'report' },
+                { responseTemplate: template, maxLength, untrainableRows: 'report', ...eos },
                 tokenizer,
               )
-            : languageModelingConfig({ maxLength }, tokenizer);
+            : languageModelingConfig({ maxLength, ...eos }, tokenizer);
           const collator = fromConfig(config, { onWarning: warnings.sink });
           collate = (ids, name) => collator.collate([{ inputIds: ids, name }]).batch.labels;
         }
@@ -110,7 +118,9 @@ export const tokenizeStage: Stage<typeof Topics.datasetIngested, typeof Topics.d
     for (const [split, st] of Object.entries(summary.splits)) {
       if (st?.truncated) warn(`${split}: ${st.truncated} rows truncated to ${maxLength} tokens`);
       if (st?.untrainable)
-        warn(`${split}: ${st.untrainable} rows with no trained token (response template not found or cut off)`);
+        warn(
+          `${split}: ${st.untrainable} rows with no trained token (response template not found or cut off)`,
+        );
     }
     return {
       ...newEnvelope(event.runId),

@@ -22,6 +22,8 @@ function trainJobConfig(cfg: RunConfig, model: string, dataset: string, out: str
     response_template: cfg.template.responseTemplate,
     chat_template: cfg.template.chatTemplate,
     max_length: cfg.collator.maxLength,
+    append_eos: cfg.collator.appendEos,
+    keep_eos_learnable: cfg.collator.keepEosLearnable,
     ...toSnakeCase(cfg.training),
     // continue from the newest checkpoint in the stage folder when there is one (a restarted train job);
     // a fresh stage folder has none, so this is a fresh start
@@ -38,10 +40,6 @@ export const trainStage: Stage<typeof Topics.datasetTokenized, typeof Topics.mod
   emits: Topics.modelTrained,
   async handle(event, ctx) {
     const cfg = readRunConfig(ctx.store, event.runId);
-    for (const flag of ['keepEosLearnable', 'appendEos'] as const) {
-      if (cfg.collator[flag])
-        throw new UserError(`collator.${flag}: not supported by the train stage yet (set it to false)`);
-    }
     const rel = ctx.store.stageDir(event.runId, 'train');
     const out = ctx.store.ensureDir(rel);
 

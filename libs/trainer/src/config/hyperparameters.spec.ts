@@ -48,6 +48,8 @@ describe('hyperparameters: one table, every spelling derived', () => {
       'response_template',
       'chat_template',
       'max_length',
+      'append_eos',
+      'keep_eos_learnable',
       'resume',
     ];
     expect(Object.keys(properties).sort()).toEqual(

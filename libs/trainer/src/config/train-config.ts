@@ -21,6 +21,10 @@ interface JobFields {
   /** A Jinja chat template file, or a template name of the model's tokenizer folder. */
   chat_template?: string;
   max_length?: number;
+  /** Append EOS to each example that lacks it, so the model learns to stop (default true). */
+  append_eos?: boolean;
+  /** Mask padding by position, so an EOS equal to the pad id stays a label (default true). */
+  keep_eos_learnable?: boolean;
   resume?: boolean | string;
 }
 
@@ -65,6 +69,17 @@ export const TRAIN_CONFIG_SCHEMA = {
         "with it and the loss covers the assistant turns. Default: the tokenizer folder's chat_template, if it has one.",
     },
     max_length: { type: 'integer', minimum: 1, description: 'Truncate examples to this many tokens.' },
+    append_eos: {
+      type: 'boolean',
+      description:
+        'Append EOS to each example that does not end with it, so the model learns where a completion stops ' +
+        '(default true; false with keep_eos_learnable false is trl 0.19.1 exactly).',
+    },
+    keep_eos_learnable: {
+      type: 'boolean',
+      description:
+        'Mask padding by position rather than by id, so an EOS equal to the pad id stays a label (default true).',
+    },
     ...hyperparameterProperties('snake_case'),
     resume: {
       type: ['boolean', 'string'],

@@ -111,11 +111,13 @@ export async function runTrainJob(
     // Collator: completion-only after the response template (plain LM for text records), truncating to maxLength;
     // with a chat template the examples carry their assistant mask, and padding is masked by position so the
     // template's end-of-turn token stays a label even where it is also the pad token
+    // EOS appended and kept a label (by default) so that the model learns where a completion stops
+    const eos = { appendEos: config.append_eos ?? true, keepEos: config.keep_eos_learnable ?? true };
     const collatorConfig = chat
       ? languageModelingConfig({ maxLength, keepEos: true }, tokenizer)
       : responseTemplate
-        ? completionOnlyConfig({ responseTemplate, instructionTemplate, maxLength }, tokenizer)
-        : languageModelingConfig({ maxLength }, tokenizer);
+        ? completionOnlyConfig({ responseTemplate, instructionTemplate, maxLength, ...eos }, tokenizer)
+        : languageModelingConfig({ maxLength, ...eos }, tokenizer);
     log(
       chat
         ? `chat template: ${chat.origin}; loss on the assistant turns (` +
@@ -127,6 +129,12 @@ export async function runTrainJob(
             (instructionTemplate ? ` (each turn, up to ${JSON.stringify(instructionTemplate)})` : '')
           : 'loss on every token (text records)',
     );
+    if (!chat) {
+      const appended = eos.appendEos ? 'EOS appended to each example' : 'no EOS appended';
+      log(
+        `${appended}; ${eos.keepEos ? 'EOS kept a label (padding masked by position)' : 'every EOS masked as padding'}`,
+      );
+    }
 
     // Rows that lose every trainable token (template missing, or completion truncated away) are counted once here
     const untrainable: string[] = [];
