@@ -18,6 +18,7 @@ export class BiasAuditGrpcController implements audit.BiasAuditServiceController
   constructor(@Inject(STORE) private readonly store: ArtifactStore) {}
 
   async auditDataset(request: audit.AuditDatasetRequest): Promise<audit.AuditDatasetResponse> {
+    if (request.runId) checkSegment(request.runId, 'run_id');
     if (request.labelField) throw new UserError('label_field: not supported (labels are the completions)');
     if (
       request.mitigation === Mitigation.MITIGATION_REWEIGHT ||

@@ -1,16 +1,22 @@
 // EvaluationService: Evaluate maps onto @ftune/eval's runEvaluateJob (writes eval.json and the report
 // under evaluations/<run>/ of the artifact store), Generate onto GPT-Neo's generate. Every path is
-// relative to the artifact store; prompts per request are bounded.
+// relative to the artifact store; prompts, their length and the tokens asked for are bounded, and
+// generation runs in a worker thread under the call's deadline.
+import { join } from 'node:path';
 import { Controller, Inject } from '@nestjs/common';
-import { UserError } from '@ftune/common';
+import { limitsOf, runInWorker, UserError, type CallLike } from '@ftune/common';
 import { runEvaluateJob } from '@ftune/eval';
-import { loadModel } from '@ftune/model-gpt-neo';
 import { evaluate } from '@ftune/proto';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
-import { loadTokenizer } from '@ftune/tokenizer';
 import { STORE } from '@ftune/transport';
+import type { GenerateWork } from './generate.worker';
 
 const MAX_PROMPTS = 64;
+const MAX_PROMPT_CHARS = 16_384;
+const MAX_NEW_TOKENS = 512;
+/** New tokens per request, all prompts together: what one call may ask the model to produce. */
+const MAX_GENERATED_TOKENS = 4096;
+const GENERATE_TIMEOUT_MS = Number(process.env.FTUNE_GENERATE_TIMEOUT_MS ?? 300_000);
 const METRICS = [
   'loss',
   'perplexity',
@@ -42,43 +48,45 @@ export class EvaluationGrpcController implements evaluate.EvaluationServiceContr
     return { evalPath: `${out}/eval.json`, metrics, baselines: [] };
   }
 
-  generate(request: evaluate.GenerateRequest): evaluate.GenerateResponse {
+  /**
+   * Runs in a worker thread (generate.worker.ts), so health checks and other calls are answered
+   * meanwhile; the caller's deadline (at most FTUNE_GENERATE_TIMEOUT_MS, default 5 min) and its
+   * cancellation end the worker.
+   */
+  async generate(
+    request: evaluate.GenerateRequest,
+    _metadata?: unknown,
+    call?: CallLike,
+  ): Promise<evaluate.GenerateResponse> {
+    const work = this.generateWork(request);
+    return runInWorker<evaluate.GenerateResponse>(
+      join(__dirname, 'generate.worker.ts'),
+      'generateTexts',
+      [work],
+      limitsOf(call, GENERATE_TIMEOUT_MS, 'generate'),
+    );
+  }
+
+  /** Validates a Generate request before any work: counts, sizes and paths. */
+  private generateWork(request: evaluate.GenerateRequest): GenerateWork {
+    if (request.prompts.length === 0) throw new UserError('prompts: give at least one prompt');
     if (request.prompts.length > MAX_PROMPTS)
-      throw new UserError(`at most ${MAX_PROMPTS} prompts per request`);
-    const dir = this.store.path(request.modelDir);
-    const model = loadModel(dir);
-    try {
-      const tok = loadTokenizer(
-        request.tokenizer
-          ? request.tokenizer === 'gpt2'
-            ? 'gpt2'
-            : this.store.path(request.tokenizer)
-          : dir,
+      throw new UserError(`prompts: at most ${MAX_PROMPTS} per request, got ${request.prompts.length}`);
+    const long = request.prompts.findIndex((p) => p.length > MAX_PROMPT_CHARS);
+    if (long >= 0) throw new UserError(`prompts[${long}]: longer than ${MAX_PROMPT_CHARS} characters`);
+    const maxNewTokens = request.options?.maxNewTokens || 20;
+    if (maxNewTokens > MAX_NEW_TOKENS)
+      throw new UserError(`options.max_new_tokens: at most ${MAX_NEW_TOKENS}, got ${maxNewTokens}`);
+    if (maxNewTokens * request.prompts.length > MAX_GENERATED_TOKENS)
+      throw new UserError(
+        `options.max_new_tokens × prompts = ${maxNewTokens * request.prompts.length}: at most ${MAX_GENERATED_TOKENS} tokens per request`,
       );
-      const o = request.options;
-      const maxNewTokens = Math.min(o?.maxNewTokens || 20, 512);
-      return {
-        generations: request.prompts.map((prompt) => {
-          const ids = model.generate(tok.encodeIds(prompt), {
-            maxNewTokens,
-            temperature: o?.doSample ? o.temperature || 1 : 0,
-            topK: o?.topK || undefined,
-            topP: o?.topP || undefined,
-            seed: o?.seed,
-          });
-          return {
-            prompt,
-            text: tok.decode(ids, { skipSpecialTokens: true }),
-            tokenIds: ids,
-            finishReason:
-              ids.length < maxNewTokens
-                ? evaluate.FinishReason.FINISH_REASON_EOS
-                : evaluate.FinishReason.FINISH_REASON_LENGTH,
-          };
-        }),
-      };
-    } finally {
-      model.dispose();
-    }
+    const modelDir = this.store.path(request.modelDir);
+    const tokenizer = request.tokenizer
+      ? request.tokenizer === 'gpt2'
+        ? 'gpt2'
+        : this.store.path(request.tokenizer)
+      : modelDir;
+    return { modelDir, tokenizer, prompts: request.prompts, maxNewTokens, options: request.options };
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '@ftune/dataset';
 import { ingest } from '@ftune/proto';
 import { checkSegment, writeAtomic, type ArtifactStore } from '@ftune/storage';
+import { isUserError } from '@ftune/common';
 import { GrpcError, toTimestamp } from '@ftune/transport';
 
 const MAX_UPLOAD = Number(process.env.FTUNE_MAX_UPLOAD_BYTES ?? 1 << 30);
@@ -60,57 +61,84 @@ export function receiveUpload(
     let bytes = 0;
     const hash = createHash('sha256');
     const fail = (code: status, message: string) => {
-      if (fd !== undefined) closeSync(fd);
+      try {
+        if (fd !== undefined) closeSync(fd);
+        if (datasetId) rmSync(store.path(`datasets/${datasetId}`), { recursive: true, force: true });
+      } catch {
+        // the call's status says what went wrong; a leftover folder is only space
+      }
       fd = undefined;
       sub.error(new GrpcError(code, message));
     };
+    const onHeader = (h: ingest.DatasetUploadHeader): void => {
+      // everything the header says is checked before the first file is made
+      const name = h.name ? checkSegment(h.name, 'header.name') : 'dataset';
+      if (h.sizeBytes > MAX_UPLOAD)
+        throw new GrpcError(
+          status.RESOURCE_EXHAUSTED,
+          `header.size_bytes: over the limit of ${MAX_UPLOAD} bytes`,
+        );
+      header = h;
+      datasetId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+      const kind = formatName(h.format);
+      file = `datasets/${datasetId}/source.${kind === 'csv' ? 'csv' : kind === 'txt' ? 'txt' : 'jsonl'}`;
+      store.ensureDir(`datasets/${datasetId}`);
+      fd = openSync(store.path(file), 'w');
+    };
+    const onChunk = (chunk: Uint8Array): void => {
+      if (!header || fd === undefined)
+        throw new GrpcError(status.INVALID_ARGUMENT, 'the header must come before any chunk');
+      bytes += chunk.length;
+      if (bytes > MAX_UPLOAD)
+        throw new GrpcError(status.RESOURCE_EXHAUSTED, `upload larger than ${MAX_UPLOAD} bytes`);
+      hash.update(chunk);
+      writeSync(fd, chunk);
+    };
+    const onComplete = (): ReceivedUpload => {
+      if (!header || fd === undefined)
+        throw new GrpcError(status.INVALID_ARGUMENT, 'empty upload: no header');
+      closeSync(fd);
+      fd = undefined;
+      const sha256 = hash.digest('hex');
+      if (header.sizeBytes && header.sizeBytes !== bytes)
+        throw new GrpcError(status.INVALID_ARGUMENT, `declared ${header.sizeBytes} bytes, received ${bytes}`);
+      if (header.sha256 && header.sha256.toLowerCase() !== sha256)
+        throw new GrpcError(
+          status.INVALID_ARGUMENT,
+          `SHA-256 mismatch: declared ${header.sha256}, received ${sha256}`,
+        );
+      return { datasetId, header, file, datasetDir: `datasets/${datasetId}/dataset`, sha256, bytes };
+    };
+    // Nothing is thrown out of an observer callback: each step's error ends the call with a status
+    // (a full disk is RESOURCE_EXHAUSTED) and removes the partial upload.
+    const guarded = (step: () => void): void => {
+      if (sub.closed) return;
+      try {
+        step();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (e instanceof GrpcError) fail(e.code, e.message);
+        else if (isUserError(e)) fail(status.INVALID_ARGUMENT, e.message);
+        else if (code === 'ENOSPC' || code === 'EDQUOT')
+          fail(status.RESOURCE_EXHAUSTED, 'the artifact store is full');
+        else fail(status.INTERNAL, `upload failed: ${code ?? 'internal error'}`);
+      }
+    };
     const inner = stream.subscribe({
-      next: (msg) => {
-        if (sub.closed) return;
-        if (msg.header) {
-          if (header) return fail(status.INVALID_ARGUMENT, 'the header must be sent once, first');
-          header = msg.header;
-          const name = header.name ? checkSegment(header.name, 'dataset name') : 'dataset';
-          datasetId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-          const ext =
-            formatName(header.format) === 'csv'
-              ? 'csv'
-              : formatName(header.format) === 'txt'
-                ? 'txt'
-                : 'jsonl';
-          file = `datasets/${datasetId}/source.${ext}`;
-          store.ensureDir(`datasets/${datasetId}`);
-          fd = openSync(store.path(file), 'w');
-          return;
-        }
-        if (!header || fd === undefined)
-          return fail(status.INVALID_ARGUMENT, 'the header must come before any chunk');
-        const chunk = msg.chunk ?? Buffer.alloc(0);
-        bytes += chunk.length;
-        if (bytes > MAX_UPLOAD)
-          return fail(status.RESOURCE_EXHAUSTED, `upload larger than ${MAX_UPLOAD} bytes`);
-        hash.update(chunk);
-        writeSync(fd, chunk);
-      },
+      next: (msg) =>
+        guarded(() => {
+          if (msg.header) {
+            if (header) throw new GrpcError(status.INVALID_ARGUMENT, 'the header must be sent once, first');
+            onHeader(msg.header);
+          } else onChunk(msg.chunk ?? Buffer.alloc(0));
+        }),
       error: (e: unknown) => fail(status.CANCELLED, `upload stream failed: ${String(e)}`),
-      complete: () => {
-        if (sub.closed) return;
-        if (!header || fd === undefined) return fail(status.INVALID_ARGUMENT, 'empty upload: no header');
-        closeSync(fd);
-        fd = undefined;
-        const sha256 = hash.digest('hex');
-        if (header.sizeBytes && header.sizeBytes !== bytes) {
-          return fail(status.INVALID_ARGUMENT, `declared ${header.sizeBytes} bytes, received ${bytes}`);
-        }
-        if (header.sha256 && header.sha256.toLowerCase() !== sha256) {
-          return fail(
-            status.INVALID_ARGUMENT,
-            `SHA-256 mismatch: declared ${header.sha256}, received ${sha256}`,
-          );
-        }
-        sub.next({ datasetId, header, file, datasetDir: `datasets/${datasetId}/dataset`, sha256, bytes });
-        sub.complete();
-      },
+      complete: () =>
+        guarded(() => {
+          const received = onComplete();
+          sub.next(received);
+          sub.complete();
+        }),
     });
     return () => inner.unsubscribe();
   });

@@ -1,14 +1,18 @@
 // TokenizerService: requests mapped onto @ftune/tokenizer and @ftune/collator. Tokenizers are 'gpt2'
-// (built in) or a folder inside the artifact store; batches are bounded in size.
+// (built in) or a folder inside the artifact store; batches are bounded in size, and Collate runs in
+// a worker thread.
+import { join } from 'node:path';
 import { Controller, Inject } from '@nestjs/common';
-import { completionOnlyConfig, fromConfig, languageModelingConfig, warningCollector } from '@ftune/collator';
-import { UserError } from '@ftune/common';
+import { limitsOf, runInWorker, UserError, type CallLike } from '@ftune/common';
 import { tokenize } from '@ftune/proto';
 import { loadTokenizer, type Tokenizer } from '@ftune/tokenizer';
 import type { ArtifactStore } from '@ftune/storage';
 import { STORE } from '@ftune/transport';
 
 const MAX_TEXTS = 10_000;
+const MAX_PAD_MULTIPLE = 1024;
+const MAX_LENGTH = 32_768;
+const COLLATE_TIMEOUT_MS = Number(process.env.FTUNE_COLLATE_TIMEOUT_MS ?? 120_000);
 
 @Controller()
 @tokenize.TokenizerServiceControllerMethods()
@@ -51,50 +55,43 @@ export class TokenizerGrpcController implements tokenize.TokenizerServiceControl
     return { texts: request.sequences.map((s) => tok.decode(s.ids, options)) };
   }
 
-  collate(request: tokenize.CollateRequest): tokenize.CollateResponse {
+  /**
+   * Runs in a worker thread (collate.worker.ts) under the call's deadline (at most
+   * FTUNE_COLLATE_TIMEOUT_MS, default 2 min); sizes are checked first and the collator refuses a
+   * batch over its cell limit before allocating it.
+   */
+  async collate(
+    request: tokenize.CollateRequest,
+    _metadata?: unknown,
+    call?: CallLike,
+  ): Promise<tokenize.CollateResponse> {
     bounded(request.examples.length);
-    const tok = this.tokenizer(request.tokenizer);
     const o = request.options;
-    const options = {
-      maxLength: o?.maxLength || undefined,
-      padToMultipleOf: o?.padToMultipleOf || undefined,
-      keepEos: o?.keepEosLearnable,
-      appendEos: o?.appendEos,
-    };
-    const { sink, warnings } = warningCollector();
-    const config =
-      o?.mode === tokenize.CollatorMode.COLLATOR_MODE_LANGUAGE_MODELING
-        ? languageModelingConfig(options, tok)
-        : completionOnlyConfig(
-            { ...options, responseTemplate: o?.responseTemplate || '### Response:' },
-            tok,
-            sink,
-          );
-    const texts = request.examples.map((e) =>
-      e.promptCompletion
-        ? `${o?.promptPrefix ?? ''}${e.promptCompletion.prompt}${e.promptCompletion.completion}`
-        : (e.text ?? ''),
+    if ((o?.padToMultipleOf ?? 0) > MAX_PAD_MULTIPLE)
+      throw new UserError(
+        `options.pad_to_multiple_of: at most ${MAX_PAD_MULTIPLE}, got ${o?.padToMultipleOf}`,
+      );
+    if ((o?.maxLength ?? 0) > MAX_LENGTH)
+      throw new UserError(`options.max_length: at most ${MAX_LENGTH}, got ${o?.maxLength}`);
+    const tokenizer = this.tokenizerSource(request.tokenizer);
+    return runInWorker<tokenize.CollateResponse>(
+      join(__dirname, 'collate.worker.ts'),
+      'collateExamples',
+      [tokenizer, request],
+      limitsOf(call, COLLATE_TIMEOUT_MS, 'collate'),
     );
-    const { batch } = fromConfig(config).collate(
-      texts.map((text, i) => ({ inputIds: tok.encodeIds(text), text, name: `example ${i}` })),
-    );
-    return {
-      batchSize: batch.batchSize,
-      seqLen: batch.seqLen,
-      inputIds: [...batch.inputIds],
-      attentionMask: [...batch.attentionMask],
-      labels: [...batch.labels],
-      positionIds: batch.positionIds ? [...batch.positionIds] : [],
-      segmentIds: batch.segmentIds ? [...batch.segmentIds] : [],
-      warnings: warnings.map((w) => w.message),
-    };
+  }
+
+  /** 'gpt2' or the absolute folder of a tokenizer inside the store. */
+  private tokenizerSource(name: string): string {
+    return !name || name === 'gpt2' ? 'gpt2' : this.store.path(name);
   }
 
   private tokenizer(name: string): Tokenizer {
     const key = name || 'gpt2';
     let tok = this.tokenizers.get(key);
     if (!tok) {
-      tok = loadTokenizer(key === 'gpt2' ? key : this.store.path(key));
+      tok = loadTokenizer(this.tokenizerSource(key));
       this.tokenizers.set(key, tok);
     }
     return tok;

@@ -4,6 +4,7 @@ import { fromConfig } from './collator';
 import { goldenCases } from './fixtures';
 import { completionOnlyConfig } from './presets';
 import { EOS, gpt2Tokenizer } from './testing';
+import { pad } from './layouts/pad';
 import { warningCollector } from './warnings';
 
 describe('collator as data', () => {
@@ -72,5 +73,21 @@ describe('example weights', () => {
   it('refuses weights where a row mixes examples', () => {
     const packed = fromConfig(completionOnlyConfig({ responseTemplate: [9], packLength: 8 }));
     expect(() => packed.collate([{ inputIds: [1], weight: 2 }])).toThrow(/one example per row/);
+  });
+});
+
+describe('batch size limit', () => {
+  it('refuses a batch whose padding would multiply past the cell limit, before allocating it', () => {
+    const layout = pad({ type: 'pad', padTokenId: 0, padToMultipleOf: 100_000 });
+    const rows = Array.from({ length: 50 }, (_, i) => ({
+      ids: Int32Array.of(1, 2, 3),
+      labels: Int32Array.of(1, 2, 3),
+      name: `r${i}`,
+      truncated: false,
+    }));
+    expect(() => layout.build(rows)).toThrow(
+      /50 rows × 100000 positions is 5000000 cells, over the limit of 4194304/,
+    );
+    expect(layout.build(rows.slice(0, 41)).batch.seqLen).toBe(100_000);
   });
 });

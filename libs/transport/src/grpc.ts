@@ -7,7 +7,7 @@ import type { ArgumentsHost, RpcExceptionFilter } from '@nestjs/common';
 import { RpcException, Transport, type GrpcOptions } from '@nestjs/microservices';
 import { HealthImplementation } from 'grpc-health-check';
 import { throwError, type Observable } from 'rxjs';
-import { UserError } from '@ftune/common';
+import { CancelledError, DeadlineError, UserError } from '@ftune/common';
 import { InvalidEventError } from '@ftune/contracts';
 import { grpcTransportOptions, type ProtoServiceName } from '@ftune/proto';
 import type { Logger } from './log';
@@ -58,6 +58,8 @@ export function toGrpcError(error: unknown): { code: status; message: string } {
     return { code: status.UNKNOWN, message: String(e) };
   }
   if (error instanceof GrpcError) return { code: error.code, message: error.message };
+  if (error instanceof DeadlineError) return { code: status.DEADLINE_EXCEEDED, message: error.message };
+  if (error instanceof CancelledError) return { code: status.CANCELLED, message: error.message };
   if (error instanceof UserError || error instanceof InvalidEventError) {
     return { code: status.INVALID_ARGUMENT, message: error.message };
   }

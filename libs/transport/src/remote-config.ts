@@ -4,7 +4,7 @@
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '@ftune/common';
 import { normalizeRunConfig, type RunConfig } from '@ftune/pipeline';
-import { checkSegment, resolveInside, type ArtifactStore } from '@ftune/storage';
+import { checkSegment, type ArtifactStore } from '@ftune/storage';
 
 export const MAX_CONFIG_BYTES = 256 * 1024;
 
@@ -49,7 +49,7 @@ export function parseRemoteConfig(
   for (const [field, value] of configPaths(cfg)) {
     if (typeof value !== 'string') continue; // the schema names the type error
     try {
-      resolveInside(store.root, value);
+      store.path(value);
     } catch (e) {
       throw new UserError(`config: ${field}: ${(e as Error).message}`);
     }

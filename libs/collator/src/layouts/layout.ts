@@ -1,4 +1,5 @@
 // A layout turns the rows of one batch into the (B, T) arrays of a CollatedBatch.
+import { UserError } from '@ftune/common';
 import type { CollatedBatch } from '../batch';
 import type { Row } from '../row';
 
@@ -17,6 +18,23 @@ export interface Layout<C extends { type: string } = { type: string }> {
 export function paddedLength(longest: number, multipleOf: number | null | undefined): number {
   if (!multipleOf || longest % multipleOf === 0) return longest;
   return (Math.floor(longest / multipleOf) + 1) * multipleOf;
+}
+
+/**
+ * Most cells (B × T) one batch may hold: 2^22, 16 MiB per int32 array (a training batch of 512
+ * rows of 8192 tokens fits). The rounding of
+ * `padToMultipleOf` multiplies with the number of rows, so a few bytes of request could otherwise
+ * ask for gigabytes; the check comes before any array is allocated.
+ */
+export const MAX_BATCH_CELLS = 1 << 22;
+
+/** B × T, or a UserError when the batch would be larger than MAX_BATCH_CELLS. */
+export function batchCells(B: number, T: number): number {
+  if (B * T > MAX_BATCH_CELLS)
+    throw new UserError(
+      `a batch of ${B} rows × ${T} positions is ${B * T} cells, over the limit of ${MAX_BATCH_CELLS} (lower padToMultipleOf or maxLength, or send fewer examples)`,
+    );
+  return B * T;
 }
 
 /** Per-row loss weights when any row has one (absent = all 1). */

@@ -6,7 +6,7 @@
 // ignored, so the summed loss equals the loss of the examples collated one per row.
 import type { Row } from '../row';
 import { IGNORE_INDEX } from '../labels';
-import { paddedLength, refuseWeights, type Layout } from './layout';
+import { batchCells, paddedLength, refuseWeights, type Layout } from './layout';
 
 export interface PackConfig {
   type: 'pack';
@@ -32,11 +32,12 @@ export function pack(config: PackConfig): Layout<PackConfig> {
           bin.reduce((n, r) => n + r.ids.length, 0),
         );
       const T = paddedLength(longest, padToMultipleOf);
-      const inputIds = new Int32Array(B * T).fill(padTokenId);
-      const attentionMask = new Int32Array(B * T);
-      const labels = new Int32Array(B * T).fill(IGNORE_INDEX);
-      const positionIds = new Int32Array(B * T);
-      const segmentIds = new Int32Array(B * T).fill(-1);
+      const cells = batchCells(B, T);
+      const inputIds = new Int32Array(cells).fill(padTokenId);
+      const attentionMask = new Int32Array(cells);
+      const labels = new Int32Array(cells).fill(IGNORE_INDEX);
+      const positionIds = new Int32Array(cells);
+      const segmentIds = new Int32Array(cells).fill(-1);
       bins.forEach((bin, b) => {
         let at = b * T;
         bin.forEach((row, segment) => {

@@ -3,7 +3,7 @@
 // the pad id, attention 0 and label -100. Left padding is not offered: with causal attention it lets
 // real tokens attend to pads.
 import { IGNORE_INDEX } from '../labels';
-import { paddedLength, rowWeights, type Layout } from './layout';
+import { batchCells, paddedLength, rowWeights, type Layout } from './layout';
 
 export interface PadConfig {
   type: 'pad';
@@ -21,9 +21,10 @@ export function pad(config: PadConfig): Layout<PadConfig> {
       for (const row of rows) longest = Math.max(longest, row.ids.length);
       const B = rows.length;
       const T = paddedLength(longest, padToMultipleOf);
-      const inputIds = new Int32Array(B * T).fill(padTokenId);
-      const attentionMask = new Int32Array(B * T);
-      const labels = new Int32Array(B * T).fill(IGNORE_INDEX);
+      const cells = batchCells(B, T);
+      const inputIds = new Int32Array(cells).fill(padTokenId);
+      const attentionMask = new Int32Array(cells);
+      const labels = new Int32Array(cells).fill(IGNORE_INDEX);
       rows.forEach((row, b) => {
         const n = row.ids.length;
         inputIds.set(row.ids, b * T);
