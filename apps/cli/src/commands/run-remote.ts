@@ -9,7 +9,7 @@ import { lib } from './libs';
 
 export interface RemoteFlags {
   remote?: string;
-  token?: string;
+  tokenFile?: string;
   tls?: boolean;
   runId?: string;
 }
@@ -87,8 +87,11 @@ export async function runRemote(
   out = process.stdout,
 ): Promise<number> {
   const config = readUserFile(configFile, 'run config');
-  const token = flags.token ?? process.env.FTUNE_AUTH_TOKEN;
-  if (!token) throw new UserError('--remote needs a bearer token: --token or FTUNE_AUTH_TOKEN');
+  // from a file or the environment, never a flag: `ps` shows a command line to every user
+  const token = flags.tokenFile
+    ? readUserFile(flags.tokenFile, 'token file').trim()
+    : process.env.FTUNE_AUTH_TOKEN;
+  if (!token) throw new UserError('--remote needs a bearer token: --token-file or FTUNE_AUTH_TOKEN');
   const { grpcClient, unary } = lib.transport();
   const client = grpcClient('pipeline', flags.remote as string, token, { tls: flags.tls });
   try {

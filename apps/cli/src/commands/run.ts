@@ -147,7 +147,7 @@ export function registerRun(program: Command): void {
       '--remote <address>',
       'submit to the pipeline service at host:port (ftune serve) and follow it there',
     )
-    .option('--token <token>', 'bearer token for --remote (default: FTUNE_AUTH_TOKEN)')
+    .option('--token-file <file>', 'file holding the bearer token for --remote (default: FTUNE_AUTH_TOKEN)')
     .action(async (file: string, flags: RunFlags & RemoteFlags) => {
       if (flags.remote) return runRemoteCommand(file, flags);
       const { loadRunConfig, runPipeline } = lib.pipeline();

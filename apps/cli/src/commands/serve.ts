@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '@ftune/common';
+import { readUserFile, UserError } from '@ftune/common';
 // the light config module only: the transport library itself loads NestJS, gRPC and Kafka
 import { SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from '@ftune/transport/src/config';
 
@@ -16,14 +16,16 @@ interface ServeFlags {
   portBase?: string;
   brokers?: string;
   artifacts?: string;
-  authToken?: string;
+  authTokenFile?: string;
   host?: string;
 }
 
 function applyFlags(flags: ServeFlags): void {
   if (flags.brokers) process.env.FTUNE_KAFKA_BROKERS = flags.brokers;
   if (flags.artifacts) process.env.FTUNE_ARTIFACTS_DIR = resolve(flags.artifacts);
-  if (flags.authToken) process.env.FTUNE_AUTH_TOKEN = flags.authToken;
+  // the token comes from a file, never from the command line, where `ps` shows it to every user
+  if (flags.authTokenFile)
+    process.env.FTUNE_AUTH_TOKEN = readUserFile(flags.authTokenFile, 'auth token file').trim();
   if (flags.host) process.env.FTUNE_GRPC_HOST = flags.host;
 }
 
@@ -93,7 +95,10 @@ export function registerServe(program: Command): void {
       '--artifacts <dir>',
       'artifact store folder (FTUNE_ARTIFACTS_DIR; all six: default ./ftune-artifacts)',
     )
-    .option('--auth-token <token>', 'bearer token every call must carry (FTUNE_AUTH_TOKEN)')
+    .option(
+      '--auth-token-file <file>',
+      'file holding the bearer token every call must carry (or FTUNE_AUTH_TOKEN)',
+    )
     .option('--host <host>', 'address the gRPC servers bind (default 0.0.0.0)')
     .action(async (flags: ServeFlags) => {
       applyFlags(flags);
