@@ -1,31 +1,15 @@
 // The embedded run (`ftune run`, one process) exports too when OTEL_EXPORTER_OTLP_ENDPOINT is set: a
 // root span `run <id>` with the five stage spans under it (service ftune-local), the trace id printed
 // and written to run.json, and the training and ingest metrics over OTLP.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '@ftune/telemetry';
-import { CLI } from '../services/cluster';
+import { ftune, ROOT } from '../support/ftune';
 import { OtlpReceiver, until } from './otlp';
 
-const ROOT = resolve(__dirname, '../..');
 const STAGES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
-
-function ftune(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('ftune run with a collector', { timeout: 300_000 }, () => {
   const otlp = new OtlpReceiver();

@@ -45,6 +45,8 @@ export interface RunConfig {
       reason?: string;
     }>;
   };
+  /** Experiment tracking; absent in configs pinned before it existed. */
+  tracking?: { tensorboard?: boolean; mlflow?: { trackingUri?: string; experimentName?: string } };
 }
 
 export const RUN_CONFIG_SCHEMA_PATH = join(__dirname, '..', 'run-config.schema.json');

@@ -5,3 +5,4 @@ export * from './stage';
 export * from './stages';
 export * from './runner';
 export { buildRunReport } from './report';
+export * from './tracking';

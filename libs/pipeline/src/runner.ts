@@ -15,6 +15,7 @@ import type { RunConfig } from './config';
 import { buildRunReport } from './report';
 import { runStage, type Stage, type StageContext, type StageProgress } from './stage';
 import { runConfigPath, STAGES } from './stages';
+import { mlflowSettingsFor, RunTracking, type TrackingOptions } from './tracking';
 
 export type StageStatus = 'done' | 'skipped' | 'failed';
 
@@ -51,6 +52,8 @@ export interface RunRecord {
   paths: Record<string, string>;
   /** The run's trace (when it ran with a tracer): open it in Grafana/Tempo. */
   traceId?: string;
+  /** Where the run's experiment tracking is: the MLflow run (when on), the TensorBoard folder. */
+  tracking?: RunTracking['links'];
 }
 
 export interface RunHooks {
@@ -72,6 +75,8 @@ export interface RunOptions {
   hooks?: RunHooks;
   /** Traces the run: a root span `run <id>` with one span per stage. */
   tracer?: Tracer;
+  /** MLflow beyond the run config: `--mlflow-uri`, and the environment MLflow reads (default process.env). */
+  tracking?: TrackingOptions;
 }
 
 export interface RunOutcome {
@@ -118,11 +123,14 @@ function pinConfig(store: ArtifactStore, runId: string, config: RunConfig): void
 export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
   const { config, tracer } = options;
   const runId = checkSegment(options.runId ?? config.runId ?? newRunId(config));
-  if (!tracer) return pipelineRun({ ...options, runId });
+  const warn = (message: string) => options.hooks?.log?.('run', message);
+  const mlflow = mlflowSettingsFor(config, options.tracking ?? {}, warn); // a bad URI fails before any write
+  const opened = { ...options, runId, mlflow };
+  if (!tracer) return pipelineRun(opened);
   const attributes = { 'ftune.run_id': runId };
   return tracer.startActiveSpan(`run ${runId}`, { root: true, attributes }, async (span) => {
     try {
-      const outcome = await pipelineRun({ ...options, runId }, span.spanContext().traceId);
+      const outcome = await pipelineRun(opened, span.spanContext().traceId);
       const reason = outcome.record.failure?.reason;
       span.setStatus(reason ? { code: SpanStatusCode.ERROR, message: reason } : { code: SpanStatusCode.OK });
       return outcome;
@@ -132,7 +140,10 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
   });
 }
 
-async function pipelineRun(options: RunOptions & { runId: string }, traceId?: string): Promise<RunOutcome> {
+async function pipelineRun(
+  options: RunOptions & { runId: string; mlflow: ReturnType<typeof mlflowSettingsFor> },
+  traceId?: string,
+): Promise<RunOutcome> {
   const { config, runId, hooks = {} } = options;
   const store = new ArtifactStore(config.runsDir);
   pinConfig(store, runId, config);
@@ -158,6 +169,19 @@ async function pipelineRun(options: RunOptions & { runId: string }, traceId?: st
     ...(traceId ? { traceId } : {}),
   };
 
+  const tracking = new RunTracking(
+    store,
+    runId,
+    record.config,
+    options.mlflow,
+    {
+      ...(traceId ? { 'ftune.trace_id': traceId } : {}),
+      'ftune.model': String(config.model.preset ?? path.basename(config.model.path ?? '')),
+      ...backendAttribute(record.backend),
+    },
+    (message) => hooks.log?.('run', message),
+  );
+
   const earlier = store.tryReadJson<RunRecord>(`runs/${runId}/run.json`);
   const workSeconds = (stage: StageName): number | undefined => {
     const s = earlier?.stages.find((x) => x.stage === stage && x.status !== 'failed');
@@ -173,8 +197,13 @@ async function pipelineRun(options: RunOptions & { runId: string }, traceId?: st
     progress: hooks.onProgress,
     emit: (topic, event) => bus.publish(topic, event),
     signal: hooks.signal,
+    tracker: tracking.tracker,
   });
-  for (const topic of Object.values(Topics)) bus.subscribe(topic, async (e) => hooks.onEvent?.(topic, e));
+  for (const topic of Object.values(Topics))
+    bus.subscribe(topic, async (e) => {
+      tracking.onEvent(topic, e);
+      hooks.onEvent?.(topic, e);
+    });
 
   bus.subscribe(Topics.datasetIngested, async (e) => void (record.results.counts = e.counts));
   bus.subscribe(Topics.datasetTokenized, async (e) => void (record.results.tokens = e.tokens));
@@ -217,6 +246,7 @@ async function pipelineRun(options: RunOptions & { runId: string }, traceId?: st
     record.paths.audit = store.path(e.auditPath);
     current = 'run';
     record.status = 'succeeded';
+    record.tracking = tracking.links;
     const reportPath = finish(store, record, began);
     outcome = { record, runDir, reportPath };
     await bus.publish(Topics.runCompleted, {
@@ -234,6 +264,7 @@ async function pipelineRun(options: RunOptions & { runId: string }, traceId?: st
       config: record.config as unknown as Record<string, unknown>,
     });
     if (!outcome) throw new Error('the pipeline ended without an audit result');
+    await tracking.end('FINISHED');
     return outcome;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -242,6 +273,7 @@ async function pipelineRun(options: RunOptions & { runId: string }, traceId?: st
       record.stages.push({ stage, status: 'failed', seconds: 0, startedAt: new Date().toISOString() });
     record.status = 'failed';
     record.failure = { stage, reason };
+    record.tracking = tracking.links;
     hooks.onStage?.({ stage: stage === 'run' ? 'audit' : stage, status: 'failed' });
     let reportPath: string | undefined;
     try {
@@ -254,6 +286,8 @@ async function pipelineRun(options: RunOptions & { runId: string }, traceId?: st
     } catch {
       // a failing listener must not hide the stage error
     }
+    if (reportPath) tracking.tracker.artifact(reportPath, 'report.html');
+    await tracking.end(error instanceof UserError && error.exitCode === 130 ? 'KILLED' : 'FAILED');
     return { record, runDir, reportPath, error };
   }
 }

@@ -7,6 +7,7 @@
 import { SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { newEnvelope, validateEvent, type EventByTopic, type StageName, type Topic } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';
+import type { RunTracker } from '@ftune/tracking';
 
 export interface StageProgress {
   stage: StageName;
@@ -33,6 +34,8 @@ export interface StageContext {
   tracer?: Tracer;
   /** Extra attributes of the stage span (e.g. ftune.backend), set by the process running the stage. */
   spanAttributes?: Attributes;
+  /** The run's experiment tracking (MLflow, TensorBoard), opened by the process running the stage. */
+  tracker?: RunTracker;
 }
 
 export interface Stage<I extends Topic = Topic, O extends Topic = Topic> {

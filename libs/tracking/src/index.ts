@@ -8,3 +8,4 @@ export * from './tensorboard/crc32c';
 export * from './tensorboard/event';
 export * from './tensorboard/record';
 export * from './tensorboard/writer';
+export * from './trainer-scalars';

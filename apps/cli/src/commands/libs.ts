@@ -12,6 +12,7 @@ export const lib = {
   proto: () => require('@ftune/proto') as typeof import('@ftune/proto'),
   tokenizer: () => require('@ftune/tokenizer') as typeof import('@ftune/tokenizer'),
   telemetry: () => require('@ftune/telemetry') as typeof import('@ftune/telemetry'),
+  tracking: () => require('@ftune/tracking') as typeof import('@ftune/tracking'),
   trainer: () => require('@ftune/trainer') as typeof import('@ftune/trainer'),
   transport: () => require('@ftune/transport') as typeof import('@ftune/transport'),
 };

@@ -18,6 +18,7 @@ interface RunFlags {
   maxRecords?: number;
   maxSteps?: number;
   failOnGate?: boolean;
+  mlflowUri?: string;
 }
 
 const STAGE_NAMES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
@@ -144,12 +145,22 @@ export function registerRun(program: Command): void {
     .option('--max-steps <N>', 'optimizer steps (overrides training.maxSteps)', positiveInt)
     .option('--fail-on-gate', 'exit with status 3 when the bias-audit gate fails')
     .option(
+      '--mlflow-uri <uri>',
+      'log the run to this MLflow tracking server (overrides tracking.mlflow.trackingUri and MLFLOW_TRACKING_URI)',
+    )
+    .option(
       '--remote <address>',
       'submit to the pipeline service at host:port (ftune serve) and follow it there',
     )
     .option('--token-file <file>', 'file holding the bearer token for --remote (default: FTUNE_AUTH_TOKEN)')
     .action(async (file: string, flags: RunFlags & RemoteFlags) => {
-      if (flags.remote) return runRemoteCommand(file, flags);
+      if (flags.remote) {
+        if (flags.mlflowUri)
+          throw new UserError(
+            '--mlflow-uri: not with --remote (the services log to the tracking.mlflow of the run config, or their own MLFLOW_TRACKING_URI)',
+          );
+        return runRemoteCommand(file, flags);
+      }
       const { loadRunConfig, runPipeline } = lib.pipeline();
       const { describeChoice, initBackend } = lib.compute();
       const {
@@ -191,6 +202,7 @@ export function registerRun(program: Command): void {
           runId: flags.runId,
           backend: { ...choice.info },
           tracer: traced ? trace.getTracer('ftune') : undefined,
+          tracking: { mlflowUri: flags.mlflowUri },
           hooks: {
             onStage: (e) => {
               view.stage(e.stage, e.status, e.seconds);
@@ -221,6 +233,8 @@ export function registerRun(program: Command): void {
       process.stdout.write(`run folder: ${outcome.runDir}\n`);
       if (outcome.reportPath) process.stdout.write(`report:     ${outcome.reportPath}\n`);
       if (r.traceId) process.stdout.write(`trace id:   ${r.traceId}\n`);
+      if (r.tracking?.mlflow) process.stdout.write(`mlflow run: ${r.tracking.mlflow.url}\n`);
+      if (r.tracking?.tensorboard) process.stdout.write(`tensorboard: ${r.tracking.tensorboard}\n`);
       if (r.status === 'failed') {
         const e = outcome.error;
         if (e instanceof UserError)

@@ -79,7 +79,11 @@ describe('ftune train', () => {
         'checkpoint-2',
         'metrics.jsonl',
         'model',
+        'tensorboard',
         'training_summary.json',
+      ]);
+      expect(fs.readdirSync(path.join(dir, 'run', 'tensorboard'))).toEqual([
+        expect.stringMatching(/^events\.out\.tfevents\./),
       ]);
       expect(fs.existsSync(path.join(dir, 'run', 'model', 'tokenizer.json'))).toBe(true);
     },

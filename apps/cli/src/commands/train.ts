@@ -2,6 +2,7 @@
 // YAML/JSON --config (flags win), validated against the trainer's JSON Schema. Progress on stderr
 // (a bar on a terminal, plain lines otherwise); the result as one JSON line on stdout.
 // Ctrl-C / SIGTERM stop after the current step with a checkpoint; --resume continues from it.
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
 import type { TrainerEvent } from '@ftune/trainer';
@@ -122,10 +123,16 @@ export function registerTrain(program: Command): void {
   for (const [flag, help] of VALUE_FLAGS) command.option(`--${flag} <value>`, help);
   command
     .option('--resume [checkpoint]', 'continue from the newest checkpoint in --out, or from the given one')
+    .option(
+      '--mlflow-uri <uri>',
+      'log the training to this MLflow tracking server (default: MLFLOW_TRACKING_URI); TensorBoard files go to <out>/tensorboard/',
+    )
     .action(async (flags: TrainFlags) => {
       const { readConfigFile, resolveTrainConfig, runTrainJob, TrainingHaltedError } = lib.trainer();
       const { describeChoice, initBackend } = lib.compute();
-      const { config: configFile, ...rest } = flags;
+      const { flattenParams, mlflowRunUrl, resolveMlflowSettings, RunTracker, trainerScalars } =
+        lib.tracking();
+      const { config: configFile, mlflowUri, ...rest } = flags;
       const fromFlags: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(rest)) {
         fromFlags[snakeCase(key)] = value;
@@ -135,8 +142,23 @@ export function registerTrain(program: Command): void {
         fromFlags,
         configFile ?? 'train options',
       );
+      const warn = (message: string): void => void process.stderr.write(`${message}\n`);
+      const mlflow = resolveMlflowSettings({ flagUri: mlflowUri as string | undefined, warn });
       const choice = await initBackend();
       for (const line of describeChoice(choice).slice(0, 1)) process.stderr.write(`${line}\n`);
+      const tracker = new RunTracker({
+        dir: config.out,
+        runName: basename(config.out),
+        tensorboard: true,
+        mlflow,
+        role: 'owner',
+        tags: { 'ftune.model': config.model, 'ftune.backend': String(choice.info.backend ?? '') },
+        warn,
+      });
+      const { out: _out, resume: _resume, ...hyperparameters } = config;
+      tracker.params(flattenParams(hyperparameters));
+      const printProgress = progressPrinter(Boolean(process.stderr.isTTY));
+      let status: 'FINISHED' | 'FAILED' | 'KILLED' = 'FAILED';
 
       const controller = new AbortController();
       const stop = (): void => {
@@ -148,11 +170,17 @@ export function registerTrain(program: Command): void {
       process.on('SIGTERM', stop);
       try {
         const result = await runTrainJob(config, {
-          onEvent: progressPrinter(Boolean(process.stderr.isTTY)),
+          onEvent: (e) => {
+            const scalars = trainerScalars(e);
+            if (scalars) tracker.metrics(scalars.step, scalars.values);
+            printProgress(e);
+          },
           log: (line) => process.stderr.write(`${line}\n`),
           signal: controller.signal,
         });
         process.stdout.write(`${JSON.stringify(result)}\n`);
+        status = result.status === 'interrupted' ? 'KILLED' : 'FINISHED';
+        tracker.artifact(join(config.out, 'metrics.jsonl'));
         if (result.status === 'interrupted') {
           throw new UserError(`interrupted at step ${result.globalStep}; continue with --resume`, 130);
         }
@@ -162,6 +190,8 @@ export function registerTrain(program: Command): void {
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        await tracker.close(status);
+        if (tracker.mlflowRun) process.stderr.write(`mlflow run: ${mlflowRunUrl(tracker.mlflowRun)}\n`);
       }
     });
 }

@@ -8,6 +8,7 @@ import { UserError } from '@ftune/common';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { createModel, saveModel } from '@ftune/model-gpt-neo';
 import { loadTokenizer, readChatTemplates, saveTokenizerFiles } from '@ftune/tokenizer';
+import { trainerScalars } from '@ftune/tracking';
 import { runTrainJob, toSnakeCase, type TrainJobConfig } from '@ftune/trainer';
 import type { RunConfig } from '../config';
 import type { Stage } from '../stage';
@@ -94,6 +95,8 @@ export const trainStage: Stage<typeof Topics.datasetTokenized, typeof Topics.mod
       signal: ctx.signal,
       trainWeight: weights ? (_record, i) => weights[i] : undefined,
       onEvent: (e) => {
+        const scalars = trainerScalars(e);
+        if (scalars) ctx.tracker?.metrics(scalars.step, scalars.values);
         if (e.type === 'start') started = Date.now();
         if (e.type === 'eval') ctx.log(`eval step ${e.record.step}: loss ${e.record.eval_loss.toFixed(4)}`);
         if (e.type !== 'step') return;

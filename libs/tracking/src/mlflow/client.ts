@@ -7,7 +7,7 @@
 export interface MlflowConnection {
   trackingUri: string;
   headers?: Record<string, string>;
-  /** Per request; a server that does not answer in time counts as down. Default 10 s. */
+  /** Per request, in event-loop seconds (see loopTimeout); a server that does not answer counts as down. Default 30 s. */
   timeoutMs?: number;
 }
 
@@ -70,6 +70,22 @@ function toJson(body: unknown): string {
   );
 }
 
+/**
+ * A request deadline counted in event-loop seconds: a 1 s interval that aborts after `ms` of its own
+ * ticks. Training and evaluation block the loop for seconds at a time; a wall-clock timer would then
+ * expire before the answer that arrived meanwhile is read, and a healthy server would count as down.
+ */
+function loopTimeout(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  let ticks = 0;
+  const timer = setInterval(() => {
+    ticks += 1;
+    if (ticks * 1000 >= ms) controller.abort(new Error(`no answer within ${Math.round(ms / 1000)} s`));
+  }, 1000);
+  timer.unref(); // the request itself keeps the process alive
+  return { signal: controller.signal, clear: () => clearInterval(timer) };
+}
+
 export class MlflowClient {
   private readonly base: string;
 
@@ -98,15 +114,20 @@ export class MlflowClient {
   }
 
   private async send(url: string, init: RequestInit, what: string): Promise<string> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        ...init,
-        signal: AbortSignal.timeout(this.connection.timeoutMs ?? 10_000),
-      });
-    } catch (e) {
-      const cause = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
-      throw new MlflowError(`${what}: ${this.base} unreachable (${cause})`, true);
+    let response: Response | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      const deadline = loopTimeout(this.connection.timeoutMs ?? 30_000);
+      try {
+        response = await fetch(url, { ...init, signal: deadline.signal });
+      } catch (e) {
+        const cause = e instanceof Error ? (e.cause as (Error & { code?: string }) | undefined) : undefined;
+        // a kept-alive connection the server closed just as it was reused: the request never reached it
+        if (attempt === 1 && cause?.code === 'UND_ERR_SOCKET') continue;
+        const reason = cause?.message ?? (e instanceof Error ? e.message : String(e));
+        throw new MlflowError(`${what}: ${this.base} unreachable (${reason})`, true);
+      } finally {
+        deadline.clear();
+      }
     }
     const text = await response.text().catch(() => '');
     if (response.ok) return text;

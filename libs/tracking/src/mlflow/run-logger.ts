@@ -24,6 +24,11 @@ export interface MlflowRunRef {
   artifactUri: string;
 }
 
+/** The run's page in the MLflow UI. */
+export function mlflowRunUrl(ref: MlflowRunRef): string {
+  return `${ref.trackingUri}/#/experiments/${ref.experimentId}/runs/${ref.runId}`;
+}
+
 export interface MlflowRunLoggerOptions {
   settings: MlflowSettings;
   runName: string;
