@@ -1,9 +1,24 @@
-// Lint rules for the whole workspace. Module boundaries follow the tag matrix of the conventions:
-// apps → transport, domain, platform, generated; transport → domain, generated, platform;
-// domain → domain; platform → platform, domain; generated → nothing internal.
+// Lint rules for the whole workspace. Module boundaries are checked twice, from the tags in each
+// project.json (docs/development.md, Module boundaries):
+// by type — apps → transport, domain, platform, generated; transport → domain, generated, platform;
+// domain → domain; platform → platform, domain; generated → nothing internal;
+// by scope, the layers from the bottom up — shared (common) < data < model < eval < pipeline
+// (pipeline, contracts, storage) < service (transport, telemetry, compute, proto) < app: a project
+// imports only its own layer and those below, so no domain library reaches the pipeline or services.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+
+/** Scope tags from the bottom layer up; each may depend only on itself and the layers before it. */
+const SCOPE_LAYERS = [
+  'scope:shared',
+  'scope:data',
+  'scope:model',
+  'scope:eval',
+  'scope:pipeline',
+  'scope:service',
+  'scope:app',
+];
 
 export default [
   {
@@ -56,6 +71,10 @@ export default [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:domain'] },
             { sourceTag: 'type:generated', onlyDependOnLibsWithTags: [] },
+            ...SCOPE_LAYERS.map((scope, i) => ({
+              sourceTag: scope,
+              onlyDependOnLibsWithTags: SCOPE_LAYERS.slice(0, i + 1),
+            })),
           ],
         },
       ],
