@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { auditSections, gateNote, type AuditResult } from '@ftune/bias-audit';
 import {
+  esc,
   evalSections,
   note,
   parseMetricsLog,
@@ -71,10 +72,7 @@ function summarySection(
     });
 
   const parts = [statCards(stats)];
-  if (r.failure)
-    parts.push(
-      `<p class="bad">Stage ${r.failure.stage} failed: ${r.failure.reason.replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch] ?? ch)}</p>`,
-    );
+  if (r.failure) parts.push(`<p class="bad">Stage ${r.failure.stage} failed: ${esc(r.failure.reason)}</p>`);
   parts.push(
     table(
       [{ title: 'Stage' }, { title: 'Status' }, { title: 'Time', numeric: true }],
