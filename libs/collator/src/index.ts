@@ -1,7 +1,7 @@
 // @ftune/collator — Language-modeling and completion-only collators with Hugging Face (trl 0.19.1) semantics,
 // as composable steps (truncate → mask prompt → pad / pack) built from data, plus opt-in fixes.
 export * from './batch';
-export { IGNORE_INDEX } from './labels';
+export { countTargets, IGNORE_INDEX } from './labels';
 export * from './warnings';
 export type { Example } from './row';
 export * from './template';

@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import {
   completionOnlyConfig,
+  countTargets,
   fromConfig,
-  IGNORE_INDEX,
   languageModelingConfig,
   warningCollector,
 } from '@ftune/collator';
@@ -90,8 +90,7 @@ export const tokenizeStage: Stage<typeof Topics.datasetIngested, typeof Topics.d
         const ids = tokenizer.encodeIds(t.text);
         const name = `${split}.jsonl record ${s.examples}`;
         const labels = collate(ids, name);
-        let trainable = 0;
-        for (let i = 1; i < labels.length; i++) if (labels[i] !== IGNORE_INDEX) trainable += 1;
+        const trainable = countTargets(labels);
         s.tokens += ids.length;
         s.trainableTokens += trainable;
         s.maxTokens = Math.max(s.maxTokens, ids.length);

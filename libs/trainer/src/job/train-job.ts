@@ -4,8 +4,8 @@
 // response template, and the loop of ../train.ts trains. Used by `ftune train` and the train service.
 import {
   completionOnlyConfig,
+  countTargets,
   fromConfig,
-  IGNORE_INDEX,
   languageModelingConfig,
   type Example,
 } from '@ftune/collator';
@@ -143,7 +143,7 @@ export async function runTrainJob(
     let tokens = 0;
     trainSplit.examples.forEach((ex, i) => {
       const { batch } = collator.collate([ex]);
-      const labels = batch.labels.reduce((n, y, t) => (t > 0 && y !== IGNORE_INDEX ? n + 1 : n), 0);
+      const labels = countTargets(batch.labels);
       if (labels === 0) untrainable.push(ex.name ?? '?');
       labelled += labels;
       tokens += batch.attentionMask.reduce((n, m) => n + m, 0);
