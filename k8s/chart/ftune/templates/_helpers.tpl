@@ -33,7 +33,31 @@ app.kubernetes.io/component: {{ .name }}
 {{- if .Values.telemetry.otlpEndpoint -}}{{ .Values.telemetry.otlpEndpoint }}{{- else if .Values.telemetry.collector.enabled -}}{{ printf "http://%s-otel-collector:4318" (include "ftune.fullname" .) }}{{- end -}}
 {{- end -}}
 
-{{/* Environment shared by the services and the training Jobs. */}}
+{{/* The bundled Strimzi's cluster and the KafkaUser ftune connects as. */}}
+{{- define "ftune.kafkaCluster" -}}ftune-kafka{{- end -}}
+{{- define "ftune.kafkaUser" -}}{{ include "ftune.fullname" . }}{{- end -}}
+
+{{/* Secret holding the CA of the brokers' certificates (key ca.crt), or empty. */}}
+{{- define "ftune.kafkaCaSecret" -}}
+{{- if .Values.kafka.tls.enabled -}}
+{{- if .Values.kafka.tls.caSecret -}}{{ .Values.kafka.tls.caSecret }}{{- else if .Values.kafka.strimzi.enabled -}}{{ include "ftune.kafkaCluster" . }}-cluster-ca-cert{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Volume and mount of the Kafka CA, when there is one. */}}
+{{- define "ftune.kafkaCaVolume" -}}
+{{- with (include "ftune.kafkaCaSecret" .) }}
+- name: kafka-ca
+  secret: { secretName: {{ . | quote }}, items: [{ key: ca.crt, path: ca.crt }] }
+{{- end }}
+{{- end -}}
+{{- define "ftune.kafkaCaMount" -}}
+{{- if include "ftune.kafkaCaSecret" . }}
+- { name: kafka-ca, mountPath: /etc/ftune/kafka-ca, readOnly: true }
+{{- end }}
+{{- end -}}
+
+{{/* Environment shared by the services and the training Jobs (no bearer token: Jobs call no service). */}}
 {{- define "ftune.env" -}}
 - name: FTUNE_KAFKA_BROKERS
   value: {{ .Values.kafka.brokers | quote }}
@@ -44,15 +68,24 @@ app.kubernetes.io/component: {{ .name }}
 {{- if .Values.kafka.sasl.enabled }}
 - name: FTUNE_KAFKA_SASL_MECHANISM
   value: {{ .Values.kafka.sasl.mechanism | quote }}
+{{- if .Values.kafka.strimzi.enabled }}
+- name: FTUNE_KAFKA_SASL_USERNAME
+  value: {{ include "ftune.kafkaUser" . | quote }}
+- name: FTUNE_KAFKA_SASL_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ include "ftune.kafkaUser" . | quote }}, key: password } }
+{{- else }}
 - name: FTUNE_KAFKA_SASL_USERNAME
   valueFrom: { secretKeyRef: { name: {{ .Values.kafka.sasl.existingSecret | quote }}, key: username } }
 - name: FTUNE_KAFKA_SASL_PASSWORD
   valueFrom: { secretKeyRef: { name: {{ .Values.kafka.sasl.existingSecret | quote }}, key: password } }
 {{- end }}
+{{- end }}
+{{- if include "ftune.kafkaCaSecret" . }}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/ftune/kafka-ca/ca.crt
+{{- end }}
 - name: FTUNE_ARTIFACTS_DIR
   value: {{ .Values.artifacts.mountPath | quote }}
-- name: FTUNE_AUTH_TOKEN
-  valueFrom: { secretKeyRef: { name: {{ include "ftune.authSecret" . | quote }}, key: token } }
 {{- with (include "ftune.otlpEndpoint" .) }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}

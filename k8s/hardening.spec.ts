@@ -1,0 +1,260 @@
+// The chart's cluster boundaries, read from `helm template` output: every pod (the training Job's
+// template included) meets the `restricted` Pod Security profile, the train service's account may
+// create only Jobs from ftune's template (a ValidatingAdmissionPolicy), NetworkPolicies select every
+// pod (training Jobs reach Kafka only), Kafka TLS and SCRAM are wired through values (into the
+// bundled Strimzi too), the bearer token reaches only the services, and kube-score (pinned,
+// tools/helm/ensure-kube-score.js) reports no critical finding.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { byKind, CHART, helm, KUBE_VERSION, named, render, ROOT, type K8sObject } from './render';
+
+const PROFILES = [undefined, 'values-dev.yaml', 'values-gpu.yaml'];
+
+type SecurityContext = {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+  seccompProfile?: { type: string };
+};
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } };
+type Container = {
+  name: string;
+  securityContext?: SecurityContext;
+  env?: EnvVar[];
+  ports?: Array<{ hostPort?: number }>;
+  args?: string[];
+};
+type PodSpec = {
+  securityContext?: SecurityContext;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: Array<Record<string, unknown>>;
+  automountServiceAccountToken?: boolean;
+};
+type PodOwner = K8sObject & {
+  spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+};
+
+const trainJob = (objs: K8sObject[]) =>
+  parseYaml(named(objs, 'ConfigMap', '-train-job').data?.['train-job.yaml'] ?? '') as PodOwner;
+const podOwners = (objs: K8sObject[]): PodOwner[] => [
+  ...(byKind(objs, 'Deployment') as PodOwner[]),
+  trainJob(objs),
+];
+
+const RESTRICTED_VOLUMES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
+
+/** Violations of the Pod Security Standards' restricted profile (v1.30) in one pod spec. */
+function restrictedViolations(spec: PodSpec): string[] {
+  const out: string[] = [];
+  const pod = spec.securityContext ?? {};
+  if (spec.hostNetwork || spec.hostPID || spec.hostIPC) out.push('host namespaces');
+  for (const v of spec.volumes ?? [])
+    for (const k of Object.keys(v))
+      if (k !== 'name' && !RESTRICTED_VOLUMES.has(k)) out.push(`volume type ${k}`);
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    const sc = c.securityContext ?? {};
+    if (sc.privileged) out.push(`${c.name}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) out.push(`${c.name}: allowPrivilegeEscalation not false`);
+    if (!sc.capabilities?.drop?.includes('ALL')) out.push(`${c.name}: capabilities not dropped`);
+    for (const cap of sc.capabilities?.add ?? [])
+      if (cap !== 'NET_BIND_SERVICE') out.push(`${c.name}: adds ${cap}`);
+    if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) out.push(`${c.name}: runAsNonRoot not true`);
+    if ((sc.runAsUser ?? pod.runAsUser) === 0) out.push(`${c.name}: runs as root`);
+    const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${c.name}: no seccomp profile`);
+    if (c.ports?.some((p) => p.hostPort)) out.push(`${c.name}: host port`);
+  }
+  return out;
+}
+
+type Selector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values: string[] }>;
+};
+function selects(selector: Selector, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    if (e.operator === 'In' && !e.values.includes(labels[e.key])) return false;
+    if (e.operator !== 'In') throw new Error(`operator ${e.operator} not handled by this test`);
+  }
+  return true;
+}
+type Policy = K8sObject & {
+  spec: {
+    podSelector: Selector;
+    policyTypes: string[];
+    ingress?: unknown[];
+    egress?: Array<{ to?: Array<Record<string, unknown>>; ports?: Array<{ port: number }> }>;
+  };
+};
+
+describe.each(PROFILES)('restricted Pod Security with profile %s', (profile) => {
+  const objs = render(profile);
+
+  it('every pod spec, the training Job template included, meets the restricted profile', () => {
+    const owners = podOwners(objs);
+    expect(owners.length).toBeGreaterThanOrEqual(7);
+    for (const o of owners) expect(restrictedViolations(o.spec.template.spec), o.metadata.name).toEqual([]);
+  });
+
+  it('the check can fail: a privileged root container with a hostPath volume is caught', () => {
+    const bad: PodSpec = {
+      containers: [{ name: 'x', securityContext: { privileged: true, runAsUser: 0 } }],
+      volumes: [{ name: 'h', hostPath: { path: '/' } }],
+    };
+    expect(restrictedViolations(bad)).toEqual(
+      expect.arrayContaining([
+        'volume type hostPath',
+        'x: privileged',
+        'x: runs as root',
+        'x: no seccomp profile',
+      ]),
+    );
+  });
+
+  it('NetworkPolicies select every pod for ingress and egress', () => {
+    const policies = byKind(objs, 'NetworkPolicy') as Policy[];
+    for (const o of podOwners(objs)) {
+      const labels = o.spec.template.metadata.labels;
+      const types = policies
+        .filter((p) => selects(p.spec.podSelector, labels))
+        .flatMap((p) => p.spec.policyTypes);
+      expect(types, o.metadata.name).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
+    }
+  });
+});
+
+describe('training Jobs', () => {
+  const objs = render();
+  const jobPolicy = named(objs, 'NetworkPolicy', '-train-jobs') as Policy;
+
+  it('take no connection and reach only Kafka (with DNS to find it and the collector for metrics)', () => {
+    expect(jobPolicy.spec.ingress).toEqual([]);
+    const ports = jobPolicy.spec.egress?.map((e) => e.ports?.map((p) => p.port).sort((a, b) => a - b));
+    expect(ports).toEqual([
+      [53, 53],
+      [9092, 9093],
+      [4317, 4318],
+    ]);
+    expect(jobPolicy.spec.egress?.[1].to).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kafka' } } },
+    ]);
+  });
+
+  it('carry no bearer token, while every service reads it from its Secret', () => {
+    const env = trainJob(objs).spec.template.spec.containers[0].env ?? [];
+    expect(env.map((e) => e.name)).not.toContain('FTUNE_AUTH_TOKEN');
+    for (const d of byKind(objs, 'Deployment').filter((x) => !x.metadata.name.endsWith('otel-collector'))) {
+      const token = (d as PodOwner).spec.template.spec.containers[0].env?.find(
+        (e) => e.name === 'FTUNE_AUTH_TOKEN',
+      );
+      expect(token?.valueFrom?.secretKeyRef?.name, d.metadata.name).toBe('ftune-auth');
+      expect(token?.value).toBeUndefined();
+    }
+  });
+
+  it('can be created by the train service only from the template: an admission policy bound to the namespace', () => {
+    const policy = named(objs, 'ValidatingAdmissionPolicy', '-train-jobs') as K8sObject & {
+      spec: {
+        failurePolicy: string;
+        matchConditions: Array<{ expression: string }>;
+        validations: Array<{ expression: string }>;
+      };
+    };
+    expect(policy.spec.failurePolicy).toBe('Fail');
+    expect(policy.spec.matchConditions[0].expression).toContain("'system:serviceaccount:ml:ftune-train'");
+    const rules = policy.spec.validations.map((v) => v.expression).join('\n');
+    expect(rules).toContain("variables.pod.serviceAccountName == 'ftune-train-job'");
+    expect(rules).toContain("variables.pod.containers[0].image == 'ghcr.io/ftune/ftune-train-gpu:0.1.0'");
+    expect(rules).toContain("claimName == 'ftune-artifacts'");
+    const binding = named(objs, 'ValidatingAdmissionPolicyBinding', '-train-jobs') as K8sObject & {
+      spec: { policyName: string; validationActions: string[] };
+    };
+    expect(binding.spec).toMatchObject({ policyName: policy.metadata.name, validationActions: ['Deny'] });
+    // the template the train service fills in passes the policy's checks that this test can read
+    const job = trainJob(objs).spec.template.spec;
+    expect(job.containers).toHaveLength(1);
+    expect(job.containers[0].args?.[0]).toBe('train-job');
+    expect(job.automountServiceAccountToken).toBe(false);
+    const role = named(objs, 'Role', '-train-jobs') as unknown as { rules: Array<{ resources: string[] }> };
+    expect(role.rules.flatMap((r) => r.resources)).not.toContain('pods/log');
+  });
+});
+
+describe('namespace and Kafka security settings', () => {
+  it('labels the namespace it creates with the restricted Pod Security profile', () => {
+    const ns = named(render(undefined, ['--set', 'namespace.create=true']), 'Namespace', 'ml');
+    expect(ns.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+  });
+
+  it('wires TLS and SCRAM into the bundled Strimzi, the services, the Jobs and KEDA', () => {
+    const objs = render('values-dev.yaml', [
+      '--set',
+      'kafka.tls.enabled=true,kafka.sasl.enabled=true,keda.enabled=true',
+    ]);
+    const kafka = named(objs, 'Kafka', 'ftune-kafka') as K8sObject & {
+      spec: {
+        kafka: { listeners: Array<{ tls: boolean; port: number; authentication?: { type: string } }> };
+      };
+    };
+    expect(kafka.spec.kafka.listeners).toEqual([
+      { name: 'tls', port: 9093, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' } },
+    ]);
+    expect(named(objs, 'KafkaUser', 'ftune').spec).toEqual({ authentication: { type: 'scram-sha-512' } });
+    for (const o of podOwners(objs).filter((x) => !x.metadata.name.endsWith('otel-collector'))) {
+      const spec = o.spec.template.spec;
+      const env = Object.fromEntries((spec.containers[0].env ?? []).map((e) => [e.name, e]));
+      expect(env.FTUNE_KAFKA_SSL.value, o.metadata.name).toBe('true');
+      expect(env.FTUNE_KAFKA_SASL_PASSWORD.valueFrom?.secretKeyRef?.name).toBe('ftune');
+      expect(env.NODE_EXTRA_CA_CERTS.value).toBe('/etc/ftune/kafka-ca/ca.crt');
+      expect(spec.volumes).toContainEqual({
+        name: 'kafka-ca',
+        secret: { secretName: 'ftune-kafka-cluster-ca-cert', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+      });
+    }
+    const auth = named(objs, 'TriggerAuthentication', '-kafka') as K8sObject & {
+      spec: { secretTargetRef: Array<{ parameter: string }> };
+    };
+    expect(auth.spec.secretTargetRef.map((r) => r.parameter)).toEqual(['password', 'ca']);
+  });
+});
+
+describe('kube-score', () => {
+  it('reports no critical finding on any profile', () => {
+    const bin = execFileSync('node', [join(ROOT, 'tools', 'helm', 'ensure-kube-score.js')], {
+      encoding: 'utf8',
+    }).trim();
+    for (const profile of PROFILES) {
+      const args = ['template', 'ftune', CHART, '--namespace', 'ml', '--kube-version', KUBE_VERSION];
+      if (profile) args.push('-f', join(CHART, profile));
+      const manifests = helm(args);
+      const r = spawnSync(bin, ['score', '--output-format', 'ci', '-'], {
+        input: manifests,
+        encoding: 'utf8',
+      });
+      const critical = r.stdout.split('\n').filter((l) => l.startsWith('[CRITICAL]'));
+      expect(critical, `${profile ?? 'default'}:\n${critical.join('\n')}`).toEqual([]);
+      expect(r.stdout).toMatch(/\[OK\]/);
+    }
+  });
+});
