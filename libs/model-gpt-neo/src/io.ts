@@ -2,6 +2,7 @@
 // Loading follows GPTNeoForCausalLM.from_pretrained's tolerance: lm_head.weight may be absent (tied to wte), old
 // buffers attn.attention.bias / attn.attention.masked_bias are ignored, a base-model checkpoint without the
 // "transformer." prefix is accepted. Saving matches save_pretrained: float32, no lm_head.weight, {"format":"pt"}.
+// (docs/hf-semantics.md §4.3)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';

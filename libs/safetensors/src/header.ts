@@ -1,6 +1,7 @@
 // safetensors header: parsing and validation (reader) and layout (writer), following the safetensors format as
 // its Rust crate reads and writes it (tensor.rs read_metadata / Metadata::validate / prepare). Byte-level I/O is
 // in file.ts. Error names match the crate's (HeaderTooSmall, InvalidOffset, …) so messages are searchable.
+// The rules, stated for ftune: docs/hf-semantics.md §6.
 import { UserError } from '@ftune/common';
 
 /** Dtype names and bit sizes, in the crate's enum order (the writer sorts by this order, descending). */

@@ -1,6 +1,7 @@
 // A tokenizer composed as Hugging Face tokenizers composes one: added tokens split out first, then per
 // plain segment normalizer → pre-tokenizer → BPE model, then truncation, post-processor, padding; decoding
 // through the decoder and transformers' clean-up. Requires a ByteLevel pre-tokenizer (GPT-2 family).
+// The rules followed, with the upstream versions: docs/hf-semantics.md §1.
 import { AddedVocabulary, type Segment } from './added-vocabulary';
 import { cleanUpTokenization, decoderFromConfig, type Decoder } from './decoders';
 import { BpeModel } from './models/bpe/bpe';

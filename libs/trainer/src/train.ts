@@ -4,6 +4,7 @@
 // path), evaluation, early stopping, checkpoints and exact resume. Its parts are named in ./loop/: the
 // plan, the training state, a step's accumulation and update, the log, evaluation, the checkpoint keeper.
 // Model-agnostic: it sees a TrainableModel and a DataSource. Not here: mixed precision, multi-device.
+// The Trainer rules followed, and where ftune departs from them: docs/hf-semantics.md §5.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OPTIMIZER_FILE, readOptimizer } from './checkpoint/checkpoint';

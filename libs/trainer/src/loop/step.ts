@@ -1,6 +1,7 @@
 // One optimizer step in two named parts: accumulating a group of micro-batches (forward and backward,
 // the summed token losses' gradients added up) and applying the update (divide once by the group's
-// trainable tokens as the Hugging Face Trainer's loss-kwargs path does, clip the global norm, AdamW).
+// trainable tokens as the Hugging Face Trainer's loss-kwargs path does, clip the global norm, AdamW;
+// docs/hf-semantics.md §5.3–§5.4).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no op gradients
 import type { AdamW } from '../optim/adamw';
