@@ -20,7 +20,7 @@ const opt = (name: string, fallback: string): string => {
 };
 
 /** Median ms of one update (divide by tokens, clip at 1.0, AdamW) with the moments on the host or as tensors. */
-async function ftuneStep(size: string, steps: number, onHost: boolean): Promise<{ parameters: number; ms: number }> {
+async function ftuneStep(size: string, steps: number, onHost: boolean): Promise<{ parameters: number; ms: number; cpuMs: number }> {
   const specs = parameterSpecs(gptNeoConfig(size));
   const variables = specs.map((s) =>
     tf.variable(tf.randomNormal(internalShape(s), 0, 0.02, 'float32', 1), true, `bench.${s.name}`),
@@ -29,11 +29,15 @@ async function ftuneStep(size: string, steps: number, onHost: boolean): Promise<
   const tokens = tf.scalar(256);
   const adamw = new AdamW(variables, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, onHost });
   const times: number[] = [];
+  const cpuTimes: number[] = []; // CPU time of the process, all threads: less sensitive to other load than wall time
   for (let i = 0; i <= steps; i++) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     const norm = adamw.clipAndApply(grads, tokens, 1, 1e-4);
     await variables[variables.length - 1].data(); // wait for the device
+    const used = process.cpuUsage(cpu);
     if (i > 0) times.push(performance.now() - t); // the first step allocates the moments
+    if (i > 0) cpuTimes.push((used.user + used.system) / 1000);
     norm.dispose();
   }
   const parameters = variables.reduce((s, v) => s + v.size, 0);
@@ -41,7 +45,8 @@ async function ftuneStep(size: string, steps: number, onHost: boolean): Promise<
   grads.forEach((g) => g.dispose());
   tokens.dispose();
   variables.forEach((v) => v.dispose());
-  return { parameters, ms: times.sort((a, b) => a - b)[Math.floor(times.length / 2)] };
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { parameters, ms: median(times), cpuMs: median(cpuTimes) };
 }
 
 async function main(): Promise<void> {
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
   const choice = await initBackend();
   console.log(describeChoice(choice)[0]);
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(', ')}`);
-  console.log('size          parameters  ftune ms/step  tensor-ops ms  torch AdamW ms  torch fused ms  ftune / torch');
+  console.log('size          parameters  ftune ms/step (CPU ms)  tensor-ops ms (CPU ms)  torch AdamW ms  torch fused ms  ftune / torch');
   for (const size of sizes) {
     const ours = await ftuneStep(size, steps, true);
     const device = await ftuneStep(size, steps, false);
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
     const f = (x?: number): string => (x === undefined ? 'n/a' : x.toFixed(1));
     const ratio = ref.torch_adamw_ms ? (ours.ms / ref.torch_adamw_ms).toFixed(2) : 'n/a';
     console.log(
-      `${size.padEnd(13)} ${String(ours.parameters).padStart(10)}  ${f(ours.ms).padStart(13)}  ${f(device.ms).padStart(13)}  ${f(ref.torch_adamw_ms).padStart(14)}  ${f(ref.torch_adamw_fused_ms).padStart(14)}  ${ratio.padStart(13)}`,
+      `${size.padEnd(13)} ${String(ours.parameters).padStart(10)}  ${`${f(ours.ms)} (${f(ours.cpuMs)})`.padStart(22)}  ${`${f(device.ms)} (${f(device.cpuMs)})`.padStart(22)}  ${f(ref.torch_adamw_ms).padStart(14)}  ${f(ref.torch_adamw_fused_ms).padStart(14)}  ${ratio.padStart(13)}`,
     );
   }
 }

@@ -2,11 +2,12 @@
 // weight decay p ← p·(1 − lr·wd), m ← lerp(m, g, 1 − β1), v ← β2·v + (1 − β2)·g²,
 // p ← p − (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps). No amsgrad, no maximize.
 //
-// Two places to compute it. On a CPU backend the moments live in host memory and one fused loop per
-// parameter updates m, v and p in a single pass (the gradient division by the token count and the clipping
-// coefficient folded into one factor): about fourteen tensor ops per parameter, each a pass over memory
-// and a fresh allocation, become one pass (docs/benchmarks.md has the profile). On a GPU the moments stay
-// tensors on the device and the update is made of tensor ops, so nothing crosses to the host.
+// Two ways to compute it. On the host: the moments live in host memory and one fused loop per parameter
+// updates m, v and p in a single pass (the gradient division by the token count and the clipping
+// coefficient folded into one factor), where the tensor ops take about fourteen passes over memory and as
+// many allocations per parameter. It takes about two thirds of the CPU time of the tensor ops but runs on
+// one thread (docs/benchmarks.md), so it is the default only for the JavaScript backends (cpu, wasm); the
+// native backend, CPU or GPU, keeps the moments as tensors and updates with tensor ops on all its threads.
 import * as tf from '@tensorflow/tfjs-core';
 import { clipByGlobalNorm } from './clip';
 import { isDecayed } from './decay';
@@ -16,7 +17,7 @@ export interface AdamWConfig {
   beta2: number; // 0.999
   eps: number; // 1e-8
   weightDecay: number; // applied only to parameters for which isDecayed(name)
-  /** Keep the moments in host memory and update in one fused pass (default: unless the backend computes on a GPU). */
+  /** Keep the moments in host memory and update in one fused pass (default: on the cpu and wasm backends). */
   onHost?: boolean;
 }
 
@@ -35,9 +36,9 @@ export interface AdamWState {
   expAvgSq: Map<string, HostMoment>;
 }
 
-/** Whether the active backend computes on a GPU (tfjs-node-gpu with a device). */
-function backendOnGpu(): boolean {
-  return tf.getBackend() === 'tensorflow' && (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+/** Whether the active backend is one of the JavaScript ones, whose tensors already live in host memory or near it. */
+function javascriptBackend(): boolean {
+  return tf.getBackend() === 'cpu' || tf.getBackend() === 'wasm';
 }
 
 /** The values of `t` as an array this code may overwrite (the cpu backend hands out its own storage). */
@@ -61,7 +62,7 @@ export class AdamW {
     private readonly config: AdamWConfig,
   ) {
     this.decayed = new Set(variables.filter((v) => isDecayed(v.name)).map((v) => v.name));
-    this.onHost = config.onHost ?? !backendOnGpu();
+    this.onHost = config.onHost ?? javascriptBackend();
   }
 
   /** Names of the parameters in the decayed group (the rest get weight decay 0). */
@@ -86,9 +87,7 @@ export class AdamW {
    */
   clipAndApply(grads: ReadonlyMap<string, tf.Tensor>, divisor: tf.Scalar, maxNorm: number, lr: number): tf.Scalar {
     if (!this.onHost) {
-      const divided = new Map([...grads].map(([name, g]) => [name, tf.div(g, divisor)]));
-      const { grads: clipped, norm } = clipByGlobalNorm(divided, maxNorm);
-      tf.dispose([...divided.values()]);
+      const { grads: clipped, norm } = clipByGlobalNorm(grads, maxNorm, divisor);
       this.applyOnDevice(clipped, lr);
       tf.dispose([...clipped.values()]);
       return norm;
