@@ -9,6 +9,7 @@ export * from './split/split';
 export { TokenLengthStats, type TokenLengthSummary } from './stats/token-stats';
 export * from './template/text-template';
 export * from './template/chat-template';
+export * from './template/chat-template-choice';
 export type { Manifest, SplitSummary } from './ingest/manifest';
 export {
   DEFAULT_MAX_LENGTH,

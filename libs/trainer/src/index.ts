@@ -19,3 +19,4 @@ export {
 } from './checkpoint/checkpoint';
 export * from './config/train-config';
 export * from './job/train-job';
+export { chatExample, jobChatTemplate, trainedParts } from './job/chat-data';

@@ -1,35 +1,22 @@
 // Which chat template a training job renders its records with, and the training example of one record
 // under it: the rendered conversation's ids with the loss on the assistant turns only (docs/datasets.md).
 // Without a template (none given, none in the tokenizer folder) the dataset template stays in use.
-import * as fs from 'node:fs';
 import { IGNORE_INDEX, type CollatedBatch, type Example } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import {
-  ChatTemplate,
+  chooseChatTemplate,
   chatSpecialTokens,
   recordToMessages,
-  selectChatTemplate,
+  type ChatTemplate,
+  type JobChatTemplate,
   type JsonObject,
 } from '@ftune/dataset';
 import { readChatTemplates, type Tokenizer } from '@ftune/tokenizer';
 
-export interface JobChatTemplate {
-  template: ChatTemplate;
-  /** Where the template came from, for the log. */
-  origin: string;
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /**
- * The job's chat template: `chosen` (a file, or a template name of the tokenizer folder) when given,
- * else the folder's own; null when there is none (or when only a response template was asked for).
+ * The job's chat template (docs/datasets.md#chat-templates): `chosen` (a file, or a template name of the
+ * tokenizer folder) when given, else the folder's own; null when there is none or only a response
+ * template was asked for.
  */
 export function jobChatTemplate(
   chosen: string | undefined,
@@ -37,32 +24,13 @@ export function jobChatTemplate(
   tokenizer: Tokenizer,
   responseTemplate: string | undefined,
 ): JobChatTemplate | null {
-  if (chosen !== undefined && responseTemplate !== undefined) {
-    throw new UserError(
-      'chat_template and response_template exclude each other: a chat template marks the assistant turns itself',
-    );
-  }
-  const own = tokenizerDir ? readChatTemplates(tokenizerDir) : null;
-  let text: string;
-  let origin: string;
-  if (chosen !== undefined && isFile(chosen)) {
-    text = fs.readFileSync(chosen, 'utf8');
-    origin = chosen;
-  } else if (chosen !== undefined) {
-    if (!own) {
-      throw new UserError(
-        `chat_template: "${chosen}" is not a file, and the tokenizer (${tokenizerDir ?? 'gpt2, built in'}) has no chat templates`,
-      );
-    }
-    text = selectChatTemplate(own, chosen);
-    origin = `"${chosen}" of ${tokenizerDir}/tokenizer_config.json`;
-  } else if (own && responseTemplate === undefined) {
-    text = selectChatTemplate(own);
-    origin = `${tokenizerDir}/tokenizer_config.json`;
-  } else {
-    return null;
-  }
-  return { template: new ChatTemplate(text, chatSpecialTokens(tokenizer.toConfig().settings)), origin };
+  return chooseChatTemplate({
+    chosen,
+    responseTemplate,
+    folder: tokenizerDir,
+    folderTemplates: tokenizerDir ? readChatTemplates(tokenizerDir) : null,
+    specialTokens: () => chatSpecialTokens(tokenizer.toConfig().settings),
+  });
 }
 
 /** One record as a training example under the chat template (plain text records: every token trained). */

@@ -10,14 +10,21 @@ import {
   type Example,
 } from '@ftune/collator';
 import { UserError } from '@ftune/common';
-import { readManifest, readSplit, recordToText, type JsonObject } from '@ftune/dataset';
-import { createModel, isModelFolder, loadModel, loadWeightsInto, ownTokenizerDir, saveModel } from '@ftune/model-gpt-neo';
+import { readManifest, readSplit, recordToText, type JobChatTemplate, type JsonObject } from '@ftune/dataset';
+import {
+  createModel,
+  isModelFolder,
+  loadModel,
+  loadWeightsInto,
+  ownTokenizerDir,
+  saveModel,
+} from '@ftune/model-gpt-neo';
 import { loadTokenizer, saveTokenizerFiles, type Tokenizer } from '@ftune/tokenizer';
 import { resolveArgs } from '../args';
 import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
 import { train, type ModelIO, type TrainerEvent, type TrainResult } from '../train';
 import type { DataSource } from '../types';
-import { chatExample, jobChatTemplate, trainedParts, type JobChatTemplate } from './chat-data';
+import { chatExample, jobChatTemplate, trainedParts } from './chat-data';
 
 export interface TrainJobHooks {
   onEvent?: (event: TrainerEvent) => void;
