@@ -106,7 +106,10 @@ function summarySection(
           String(s.truncated),
           String(s.untrainable),
         ]),
-        `Tokens (${tok.tokenizer}), as the collator sees them; the loss covers what follows ${JSON.stringify(tok.responseTemplate ?? '')}`,
+        `Tokens (${tok.tokenizer}), as the collator sees them; the loss covers ` +
+          (tok.chatTemplate
+            ? `the assistant turns of the chat template (${tok.chatTemplate})`
+            : `what follows ${JSON.stringify(tok.responseTemplate ?? '')}`),
       ),
     );
   }

@@ -1,7 +1,8 @@
 // tokenize: dataset.ingested → dataset.tokenized. Checks the data as training will see it: each
 // record's training text through the tokenizer and the completion-only collator (the trainer's
 // settings), counting tokens and trainable tokens, truncated examples, and rows the collator reports
-// as untrainable (template missing or completion cut off). Writes tokenize/summary.json.
+// as untrainable (template missing or completion cut off). With a chat template (docs/datasets.md),
+// records are rendered and masked as the train job does it. Writes tokenize/summary.json.
 import * as path from 'node:path';
 import {
   completionOnlyConfig,
@@ -9,10 +10,12 @@ import {
   fromConfig,
   languageModelingConfig,
   warningCollector,
+  type Example,
 } from '@ftune/collator';
 import { newEnvelope, Topics } from '@ftune/contracts';
 import { readManifest, readSplit, recordToText } from '@ftune/dataset';
 import { loadTokenizer } from '@ftune/tokenizer';
+import { chatExample, jobChatTemplate } from '@ftune/trainer';
 import type { Stage } from '../stage';
 import { readRunConfig } from './common';
 
@@ -31,6 +34,8 @@ export interface TokenizeSummary {
   tokenizer: string;
   maxLength: number;
   responseTemplate: string | null;
+  /** Where the chat template came from, when records are rendered with one (then no response template). */
+  chatTemplate?: string;
   splits: Record<string, SplitTokens>;
   /** The first untrainable examples, named by split file and record. */
   untrainableExamples: string[];
@@ -46,12 +51,19 @@ export const tokenizeStage: Stage<typeof Topics.datasetIngested, typeof Topics.d
     const manifest = readManifest(dataset);
     const tokenizer = loadTokenizer(cfg.tokenizer);
     const maxLength = cfg.collator.maxLength;
+    const chat = jobChatTemplate(
+      cfg.template.chatTemplate,
+      cfg.tokenizer === 'gpt2' ? null : cfg.tokenizer,
+      tokenizer,
+      cfg.template.responseTemplate,
+    );
     const total =
       manifest.splits.train.records + manifest.splits.validation.records + manifest.splits.test.records;
     const summary: TokenizeSummary = {
       tokenizer: cfg.tokenizer === 'gpt2' ? 'gpt2' : path.basename(cfg.tokenizer),
       maxLength,
       responseTemplate: null,
+      ...(chat ? { chatTemplate: chat.origin } : {}),
       splits: {},
       untrainableExamples: [],
     };
@@ -68,28 +80,39 @@ export const tokenizeStage: Stage<typeof Topics.datasetIngested, typeof Topics.d
         maxTokens: 0,
         meanTokens: 0,
       };
-      let collate: ((ids: number[], name: string) => Int32Array) | undefined;
+      let collate: ((example: Example) => Int32Array) | undefined;
       const warnings = warningCollector();
       for await (const record of readSplit(dataset, split)) {
         s.examples += 1;
-        const t = recordToText(record);
-        if (!collate) {
-          const template = cfg.template.responseTemplate ?? t.responseTemplate;
-          summary.responseTemplate ??= template;
-          // the train stage's collation, so the counts are those of the loss
-          const eos = { appendEos: cfg.collator.appendEos, keepEos: cfg.collator.keepEosLearnable };
-          const config = template
-            ? completionOnlyConfig(
-                { responseTemplate: template, maxLength, untrainableRows: 'report', ...eos },
-                tokenizer,
-              )
-            : languageModelingConfig({ maxLength, ...eos }, tokenizer);
-          const collator = fromConfig(config, { onWarning: warnings.sink });
-          collate = (ids, name) => collator.collate([{ inputIds: ids, name }]).batch.labels;
-        }
-        const ids = tokenizer.encodeIds(t.text);
         const name = `${split}.jsonl record ${s.examples}`;
-        const labels = collate(ids, name);
+        let example: Example;
+        if (chat) {
+          // labels from the assistant mask; padding masked by position, as the train job does
+          example = chatExample(record, chat.template, tokenizer, name);
+          if (!collate) {
+            const collator = fromConfig(languageModelingConfig({ maxLength, keepEos: true }, tokenizer));
+            collate = (ex) => collator.collate([ex]).batch.labels;
+          }
+        } else {
+          const t = recordToText(record);
+          example = { inputIds: tokenizer.encodeIds(t.text), name };
+          if (!collate) {
+            const template = cfg.template.responseTemplate ?? t.responseTemplate;
+            summary.responseTemplate ??= template;
+            // the train stage's collation, so the counts are those of the loss
+            const eos = { appendEos: cfg.collator.appendEos, keepEos: cfg.collator.keepEosLearnable };
+            const config = template
+              ? completionOnlyConfig(
+                  { responseTemplate: template, maxLength, untrainableRows: 'report', ...eos },
+                  tokenizer,
+                )
+              : languageModelingConfig({ maxLength, ...eos }, tokenizer);
+            const collator = fromConfig(config, { onWarning: warnings.sink });
+            collate = (ex) => collator.collate([ex]).batch.labels;
+          }
+        }
+        const ids = example.inputIds;
+        const labels = collate(example);
         const trainable = countTargets(labels);
         s.tokens += ids.length;
         s.trainableTokens += trainable;
