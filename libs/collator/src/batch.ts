@@ -18,6 +18,8 @@ export interface CollatedBatch {
   segmentIds?: Int32Array;
   /** (B) per-example loss weights; absent = all 1. */
   exampleWeights?: Float32Array;
+  /** (B, T) loss weight of each label (packed rows, where a row holds several examples); wins over exampleWeights. */
+  tokenWeights?: Float32Array;
 }
 
 /** Splits a (B, T) row-major array into B plain arrays. */

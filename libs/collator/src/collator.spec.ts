@@ -70,9 +70,16 @@ describe('example weights', () => {
     expect(Array.from(batch.exampleWeights ?? [])).toEqual([0.5, 1]);
   });
 
-  it('refuses weights where a row mixes examples', () => {
-    const packed = fromConfig(completionOnlyConfig({ responseTemplate: [9], packLength: 8 }));
-    expect(() => packed.collate([{ inputIds: [1], weight: 2 }])).toThrow(/one example per row/);
+  it('carries weights per token where a row mixes examples (pack), refuses them padding-free', () => {
+    const packed = fromConfig(
+      completionOnlyConfig({ responseTemplate: [9], packLength: 8, padToMultipleOf: null }),
+    );
+    const { batch } = packed.collate([{ inputIds: [1, 9, 3], weight: 2 }, { inputIds: [4, 9, 5, 6] }]);
+    expect(batch.batchSize).toBe(1);
+    expect(Array.from(batch.tokenWeights ?? [])).toEqual([2, 2, 2, 1, 1, 1, 1]);
+    expect(packed.collate([{ inputIds: [1, 9, 3] }]).batch.tokenWeights).toBeUndefined();
+    const free = fromConfig(completionOnlyConfig({ responseTemplate: [9], paddingFree: true }));
+    expect(() => free.collate([{ inputIds: [1], weight: 2 }])).toThrow(/one example per row/);
   });
 });
 

@@ -19,3 +19,4 @@ export type { PackConfig } from './layouts/pack';
 export { Collator, fromConfig, type CollateResult, type CollatorDeps } from './collator';
 export * from './presets';
 export * from './sampler/length-grouped';
+export * from './sampler/packed';

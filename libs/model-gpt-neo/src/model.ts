@@ -32,6 +32,8 @@ export interface GPTNeoBatch {
   segmentIds?: Int32Array;
   /** Per-row loss weights (B); absent = all 1. */
   exampleWeights?: Float32Array;
+  /** Per-label loss weights (B·T), packed rows; wins over exampleWeights. */
+  tokenWeights?: Float32Array;
 }
 
 export interface LossTerms {
@@ -342,7 +344,7 @@ export class GPTNeoModel {
    * (count 0), so that the loss keeps its (zero) dependence on every parameter.
    */
   private targets(batch: GPTNeoBatch): { positions: Int32Array; targets: Int32Array; weights: Float32Array; count: number } {
-    const { batchSize: B, seqLen: T, labels, segmentIds, exampleWeights } = batch;
+    const { batchSize: B, seqLen: T, labels, segmentIds, exampleWeights, tokenWeights } = batch;
     if (!labels) throw new Error('lossTerms: the batch has no labels');
     const positions: number[] = [];
     const targets: number[] = [];
@@ -357,7 +359,7 @@ export class GPTNeoModel {
         if (!(label >= 0 && label < this.config.vocabSize)) throw new UserError(`label ${label} at row ${b} is outside the vocabulary`);
         positions.push(i);
         targets.push(label);
-        weights.push(w);
+        weights.push(tokenWeights ? tokenWeights[i + 1] : w);
       }
     }
     const count = positions.length;
@@ -394,7 +396,7 @@ export class GPTNeoModel {
   loss(batch: GPTNeoBatch): number {
     // Values are read after the tidy: reading inside it is slow on the native backend.
     const mean = tf.tidy(() => {
-      const { lossSum, tokens } = this.lossTerms({ ...batch, exampleWeights: undefined });
+      const { lossSum, tokens } = this.lossTerms({ ...batch, exampleWeights: undefined, tokenWeights: undefined });
       return tf.div(lossSum, tokens);
     });
     const value = mean.dataSync()[0];
@@ -408,7 +410,7 @@ export class GPTNeoModel {
     const { positions, count } = this.targets(batch);
     const out = new Float32Array(B * T);
     if (count === 0) return out;
-    const nllT = tf.tidy(() => this.tokenLosses({ ...batch, exampleWeights: undefined }, false).nll);
+    const nllT = tf.tidy(() => this.tokenLosses({ ...batch, exampleWeights: undefined, tokenWeights: undefined }, false).nll);
     const nll = nllT.dataSync();
     nllT.dispose();
     positions.forEach((i, k) => {

@@ -28,6 +28,8 @@ export interface DataSource<E> {
   collate(examples: E[]): CollatedBatch;
   /** Token length of each example; needed only for length-grouped batches. */
   readonly lengths?: readonly number[];
+  /** Evaluation batches of `batchSize` (packed: token-budget batches); default: in order, batchSize examples each. */
+  evalBatches?(batchSize: number): number[][];
 }
 
 export { IGNORE_INDEX } from '@ftune/collator';

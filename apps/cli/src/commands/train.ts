@@ -120,7 +120,16 @@ export function registerTrain(program: Command): void {
       'fine-tune a GPT-Neo model on an ingested dataset (completion-only loss after the response template)',
     )
     .option('--config <file>', 'YAML or JSON file with the same fields in snake_case; flags override it');
-  for (const [flag, help] of VALUE_FLAGS) command.option(`--${flag} <value>`, help);
+  // a switch (--packing) is true; --packing false turns it off
+  const switches = new Set([
+    'append-eos',
+    'keep-eos-learnable',
+    ...HYPERPARAMETER_NAMES.filter(
+      (n) => (HYPERPARAMETERS[n] as HyperparameterSpec as { type?: string }).type === 'boolean',
+    ).map(kebabCase),
+  ]);
+  for (const [flag, help] of VALUE_FLAGS)
+    command.option(`--${flag} ${switches.has(flag) ? '[value]' : '<value>'}`, help);
   command
     .option('--resume [checkpoint]', 'continue from the newest checkpoint in --out, or from the given one')
     .option(

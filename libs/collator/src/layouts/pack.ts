@@ -3,10 +3,12 @@
 // (concatenating examples) fixes that but lets each example attend to, and be trained to follow, the
 // previous one. Here rows are filled in order (next-fit) up to `length`; every token carries its
 // example's segment id (padding: -1) and its position within the example; each example's first label is
-// ignored, so the summed loss equals the loss of the examples collated one per row.
+// ignored, so the summed loss equals the loss of the examples collated one per row. Per-example loss
+// weights travel per token (tokenWeights), so a weighted loss is the same packed or not.
+import type { CollatedBatch } from '../batch';
 import type { Row } from '../row';
 import { IGNORE_INDEX } from '../labels';
-import { batchCells, paddedLength, refuseWeights, type Layout } from './layout';
+import { batchCells, paddedLength, type Layout } from './layout';
 
 export interface PackConfig {
   type: 'pack';
@@ -22,7 +24,6 @@ export function pack(config: PackConfig): Layout<PackConfig> {
   return {
     config,
     build(rows) {
-      refuseWeights(rows, 'pack');
       const bins = nextFit(rows, length);
       const B = bins.length;
       let longest = 0;
@@ -38,6 +39,8 @@ export function pack(config: PackConfig): Layout<PackConfig> {
       const labels = new Int32Array(cells).fill(IGNORE_INDEX);
       const positionIds = new Int32Array(cells);
       const segmentIds = new Int32Array(cells).fill(-1);
+      const weighted = rows.some((r) => r.weight !== undefined);
+      const tokenWeights = weighted ? new Float32Array(cells) : undefined;
       bins.forEach((bin, b) => {
         let at = b * T;
         bin.forEach((row, segment) => {
@@ -48,13 +51,14 @@ export function pack(config: PackConfig): Layout<PackConfig> {
           attentionMask.fill(1, at, at + n);
           segmentIds.fill(segment, at, at + n);
           for (let t = 0; t < n; t++) positionIds[at + t] = t;
+          tokenWeights?.fill(row.weight ?? 1, at, at + n);
           at += n;
         });
       });
-      return {
-        batch: { batchSize: B, seqLen: T, inputIds, attentionMask, labels, positionIds, segmentIds },
-        examples: bins.map((bin) => bin.map((r) => r.name)),
-      };
+      const batch: CollatedBatch = { batchSize: B, seqLen: T, inputIds, attentionMask, labels, positionIds };
+      batch.segmentIds = segmentIds;
+      if (tokenWeights) batch.tokenWeights = tokenWeights;
+      return { batch, examples: bins.map((bin) => bin.map((r) => r.name)) };
     },
   };
 }

@@ -146,6 +146,12 @@ export const HYPERPARAMETERS = {
     default: false,
     description: 'batch examples of similar length together',
   },
+  packing: {
+    type: 'boolean',
+    default: false,
+    description:
+      'several examples per row of max-length tokens, batches of batch-size rows filled best-fit decreasing; attention and positions stay within each example',
+  },
   seed: { type: 'integer', default: 42, description: 'seed for init and data order' },
   signalWindow: {
     type: 'integer',

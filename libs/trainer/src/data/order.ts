@@ -1,7 +1,8 @@
 // The batches of one epoch, drawn from the run's seeded PRNG: a shuffle cut into batches, or
-// length-grouped batches (the collator's LengthGroupedSampler equivalent) so that padding is small.
+// length-grouped batches (the collator's LengthGroupedSampler equivalent) so that padding is small, or
+// token-budget batches of packed rows.
 // The last batch may be smaller; nothing is dropped.
-import { lengthGroupedBatches } from '@ftune/collator';
+import { lengthGroupedBatches, packedBatches } from '@ftune/collator';
 import type { Random } from './random';
 
 /** Turns one epoch's randomness into batches of example indices, every index exactly once. */
@@ -14,6 +15,14 @@ export function lengthGroupedSampler(lengths: readonly number[]): BatchSampler {
   return (random, size, batchSize) => {
     if (lengths.length !== size) throw new Error(`${lengths.length} lengths for ${size} examples`);
     return lengthGroupedBatches(lengths, { batchSize, seed: random.nextUint32() });
+  };
+}
+
+/** Token-budget batches for packed rows of `rowLength` tokens: batchSize counts rows, not examples. */
+export function packedSampler(lengths: readonly number[], rowLength: number): BatchSampler {
+  return (random, size, batchSize) => {
+    if (lengths.length !== size) throw new Error(`${lengths.length} lengths for ${size} examples`);
+    return packedBatches(lengths, { rowLength, rowsPerBatch: batchSize, seed: random.nextUint32() });
   };
 }
 

@@ -7,6 +7,7 @@ import {
   countTargets,
   fromConfig,
   languageModelingConfig,
+  packedBatches,
   type Example,
 } from '@ftune/collator';
 import { UserError } from '@ftune/common';
@@ -23,6 +24,7 @@ import { loadTokenizer, saveTokenizerFiles, type Tokenizer } from '@ftune/tokeni
 import { resolveArgs } from '../args';
 import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
 import { train, type ModelIO, type TrainerEvent, type TrainResult } from '../train';
+import { packedSampler } from '../data/order';
 import type { DataSource } from '../types';
 import { chatExample, jobChatTemplate, trainedParts } from './chat-data';
 
@@ -120,11 +122,13 @@ export async function runTrainJob(
     // template's end-of-turn token stays a label even where it is also the pad token
     // EOS appended and kept a label (by default) so that the model learns where a completion stops
     const eos = { appendEos: config.append_eos ?? true, keepEos: config.keep_eos_learnable ?? true };
+    // packing: rows of maxLength tokens holding several examples (segment ids, positions restarting)
+    const layout = args.packing ? { maxLength, packLength: maxLength } : { maxLength };
     const collatorConfig = chat
-      ? languageModelingConfig({ maxLength, keepEos: true }, tokenizer)
+      ? languageModelingConfig({ ...layout, keepEos: true }, tokenizer)
       : responseTemplate
-        ? completionOnlyConfig({ responseTemplate, instructionTemplate, maxLength, ...eos }, tokenizer)
-        : languageModelingConfig({ maxLength, ...eos }, tokenizer);
+        ? completionOnlyConfig({ responseTemplate, instructionTemplate, ...layout, ...eos }, tokenizer)
+        : languageModelingConfig({ ...layout, ...eos }, tokenizer);
     log(
       chat
         ? `chat template: ${chat.origin}; loss on the assistant turns (` +
@@ -148,12 +152,17 @@ export async function runTrainJob(
     const collator = fromConfig(collatorConfig);
     let labelled = 0;
     let tokens = 0;
+    const lengthOf = (ex: Example): number =>
+      collator.collate([ex]).batch.attentionMask.reduce((n, m) => n + m, 0);
+    const trainLengths: number[] = [];
     trainSplit.examples.forEach((ex, i) => {
       const { batch } = collator.collate([ex]);
       const labels = countTargets(batch.labels);
       if (labels === 0) untrainable.push(ex.name ?? '?');
       labelled += labels;
-      tokens += batch.attentionMask.reduce((n, m) => n + m, 0);
+      const length = batch.attentionMask.reduce((n, m) => n + m, 0);
+      trainLengths.push(length);
+      tokens += length;
       if (i === 0 && chat) {
         log(
           `${ex.name ?? 'example 1'} as trained, labels in «»: ${JSON.stringify(trainedParts(batch, tokenizer))}`,
@@ -167,10 +176,15 @@ export async function runTrainJob(
           `${maxLength} tokens or lack the response template (first: ${untrainable.slice(0, 3).join(', ')}); they add no loss`,
       );
     }
-    const source = (examples: Example[]): DataSource<Example> => ({
+    // lengths as collated (EOS appended, truncated): packing fills rows with them
+    const source = (examples: Example[], lengths = examples.map(lengthOf)): DataSource<Example> => ({
       examples,
       collate: (batch) => collator.collate(batch).batch,
-      lengths: examples.map((e) => Math.min(e.inputIds.length, maxLength)),
+      lengths,
+      ...(args.packing && {
+        evalBatches: (rows: number) =>
+          packedBatches(lengths, { rowLength: maxLength, rowsPerBatch: rows, seed: 0 }),
+      }),
     });
 
     const modelIO: ModelIO = {
@@ -182,7 +196,7 @@ export async function runTrainJob(
     };
     const result = await train({
       model,
-      train: source(trainSplit.examples),
+      train: source(trainSplit.examples, trainLengths),
       validation: validationSplit.examples.length ? source(validationSplit.examples) : undefined,
       args,
       outDir: config.out,
@@ -190,6 +204,7 @@ export async function runTrainJob(
       onEvent: hooks.onEvent,
       signal: hooks.signal,
       modelIO,
+      ...(args.packing && { sampler: packedSampler(trainLengths, maxLength) }),
     });
     return {
       ...result,

@@ -20,7 +20,7 @@ export async function evaluate<E>(
 ): Promise<EvalRecord> {
   const order = Array.from({ length: data.examples.length }, (_, i) => i);
   let sums: tf.Tensor1D | null = null;
-  for (const indices of toBatches(order, batchSize)) {
+  for (const indices of data.evalBatches?.(batchSize) ?? toBatches(order, batchSize)) {
     const batch = data.collate(indices.map((i) => data.examples[i]));
     const terms = tf.tidy(() => {
       const t = model.lossTerms(batch, { training: false });

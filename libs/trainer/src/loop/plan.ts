@@ -30,6 +30,9 @@ export function planRun<E>(options: TrainOptions<E>): RunPlan {
   if (args.groupByLength && !trainData.lengths && !options.sampler) {
     throw new UserError('groupByLength needs the length of each training example');
   }
+  if (args.packing && !options.sampler) {
+    throw new UserError('packing needs a sampler of token-budget batches (the train job passes one)');
+  }
   const sampler =
     options.sampler ?? (args.groupByLength ? lengthGroupedSampler(trainData.lengths ?? []) : shuffledBatches);
   // the batch count is the same every epoch (length grouping may leave several partial batches)

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '@ftune/common';
-import type { TrainingArguments } from '../args';
+import { DEFAULT_ARGS, type TrainingArguments } from '../args';
 import { readTrainerState, TRAINER_STATE_FILE, type TrainerState } from '../checkpoint/checkpoint';
 import { Random, type RandomState } from '../data/random';
 import type { EarlyStopping } from '../monitor/early-stopping';
@@ -27,7 +27,7 @@ interface SavedMonitor {
 }
 
 /** Arguments that fix the data order; a checkpoint resumes exactly only when they are unchanged. */
-const ORDER_ARGS = ['batchSize', 'gradientAccumulationSteps', 'seed', 'groupByLength'] as const;
+const ORDER_ARGS = ['batchSize', 'gradientAccumulationSteps', 'seed', 'groupByLength', 'packing'] as const;
 
 export class TrainingState {
   globalStep = 0;
@@ -67,7 +67,8 @@ export class TrainingState {
       throw new UserError(`${dir} is not a complete checkpoint (no ${TRAINER_STATE_FILE})`);
     }
     const saved = readTrainerState(dir);
-    const was = saved.args as Partial<TrainingArguments>;
+    // a checkpoint written before an argument existed holds its default
+    const was = { ...DEFAULT_ARGS, ...(saved.args as Partial<TrainingArguments>) };
     for (const key of ORDER_ARGS) {
       if (was[key] !== args[key]) {
         throw new UserError(`cannot resume exactly from ${dir}: ${key} was ${was[key]}, now ${args[key]}`);
