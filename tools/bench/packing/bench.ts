@@ -1,0 +1,105 @@
+// Packing benchmark: useful (non-padding) tokens per second of training, packed rows against padded
+// batches, on a long-tailed dataset (lengths log-normal, median 96, clipped to 16..1024 tokens), in the
+// same process on the same model, data and backend. Each mode runs train() for the same number of
+// optimizer steps on batches of the same shape budget (--rows rows of at most 1024 tokens): padded =
+// --rows examples padded to the longest (then to a multiple of 8), packed = --rows rows of 1024 tokens
+// filled best-fit decreasing. Language-modeling labels (every token), a GPT-Neo of the tiny shape with
+// 1024 positions. Writes the table to stdout; tools/bench/packing/result.md holds a run.
+// Usage: npx tsx tools/bench/packing/bench.ts [--examples 400] [--rows 4] [--steps 8] [--seed 1]
+import { loadavg, cpus } from 'node:os';
+import { fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
+import { SeededRandom } from '@ftune/common';
+import { describeChoice, initBackend } from '@ftune/compute';
+import { createModel, gptNeoConfig } from '@ftune/model-gpt-neo';
+import { packedSampler, train, type DataSource, type TrainerEvent } from '@ftune/trainer';
+
+const opt = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? Number(process.argv[i + 1]) : fallback;
+};
+const EXAMPLES = opt('examples', 400);
+const ROWS = opt('rows', 4);
+const STEPS = opt('steps', 8);
+const SEED = opt('seed', 1);
+const MAX = 1024;
+
+/** Log-normal lengths (Box-Muller), median 96, σ 0.9, clipped to [16, 1024]. */
+function lengths(random: SeededRandom, n: number): number[] {
+  return Array.from({ length: n }, () => {
+    const z = Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
+    return Math.min(MAX, Math.max(16, Math.round(Math.exp(Math.log(96) + 0.9 * z))));
+  });
+}
+
+/** Trains `STEPS` steps; counts rows, cells and non-padding tokens of the timed steps (all but the first). */
+async function run(packed: boolean, examples: Example[], sizes: number[]) {
+  const model = createModel(gptNeoConfig('tiny', { maxPositionEmbeddings: MAX }), SEED);
+  const collator = fromConfig(
+    languageModelingConfig({ maxLength: MAX, keepEos: true, ...(packed && { packLength: MAX }) }),
+  );
+  let start = 0;
+  const timed = { rows: 0, cells: 0, useful: 0 };
+  const data: DataSource<Example> = {
+    examples,
+    lengths: sizes,
+    collate: (b) => {
+      const batch = collator.collate(b).batch;
+      if (start > 0) {
+        timed.rows += batch.batchSize;
+        timed.cells += batch.batchSize * batch.seqLen;
+        timed.useful += batch.attentionMask.reduce((n, m) => n + m, 0);
+      }
+      return batch;
+    },
+  };
+  // the first step (allocation, kernel set-up) is left out of the timing
+  const onEvent = (e: TrainerEvent): void => {
+    if (e.type === 'step' && e.record.step === 1) start = performance.now();
+  };
+  await train({
+    model,
+    train: data,
+    args: { batchSize: ROWS, maxSteps: STEPS, learningRate: 1e-3, saveSteps: 0, seed: SEED, packing: packed },
+    onEvent,
+    ...(packed && { sampler: packedSampler(sizes, MAX) }),
+  });
+  const seconds = (performance.now() - start) / 1000;
+  model.dispose();
+  return { seconds, ...timed };
+}
+
+async function main(): Promise<void> {
+  const choice = await initBackend();
+  const random = new SeededRandom(SEED);
+  const sizes = lengths(random, EXAMPLES);
+  const examples: Example[] = sizes.map((n, i) => ({
+    inputIds: Array.from({ length: n }, () => 1 + Math.floor(random.next() * 50000)),
+    name: `example ${i + 1}`,
+  }));
+  const sorted = [...sizes].sort((a, b) => a - b);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  console.log(`# Packing benchmark (${new Date().toISOString().slice(0, 10)})`);
+  console.log(
+    `\n${describeChoice(choice)[0]}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `${EXAMPLES} examples, lengths 16..1024 log-normal: median ${sorted[sorted.length >> 1]}, mean ${Math.round(total / EXAMPLES)}, max ${sorted[sorted.length - 1]}; ` +
+      `${STEPS} optimizer steps per mode (the first untimed), ${ROWS} rows per batch, GPT-Neo tiny shape with 1024 positions.\n`,
+  );
+  console.log('| mode | useful tokens/s | useful tokens | padding share | rows | s |');
+  console.log('|---|---|---|---|---|---|');
+  const figures: Record<string, number> = {};
+  for (const packed of [false, true]) {
+    const r = await run(packed, examples, sizes);
+    const perSecond = r.useful / r.seconds;
+    figures[packed ? 'packed' : 'padded'] = perSecond;
+    console.log(
+      `| ${packed ? 'packed' : 'padded'} | ${Math.round(perSecond)} | ${r.useful} | ${(1 - r.useful / r.cells).toFixed(2)} | ${r.rows} | ${r.seconds.toFixed(1)} |`,
+    );
+  }
+  console.log(`\npacked / padded: ${(figures.packed / figures.padded).toFixed(2)}x useful tokens per second`);
+}
+
+void main();
