@@ -5,7 +5,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
 import { newEnvelope, Topics } from '@ftune/contracts';
-import { runConfigPath } from '@ftune/pipeline';
+import { mlflowSettingsFor, runConfigPath } from '@ftune/pipeline';
 import { pipeline } from '@ftune/proto';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
 import {
@@ -38,6 +38,7 @@ export class RunGrpcController implements pipeline.RunServiceController {
       runId: request.runId,
       datasetPath,
     });
+    mlflowSettingsFor(config, {}); // an MLflow URI that is not http(s) is refused before the run exists
     trace.getActiveSpan()?.setAttribute('ftune.run_id', runId); // StartRun's span is the run trace's root
     const existing = this.records.get(runId);
     if (existing) return { run: toRun(existing), created: false };

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { KAFKA_CONTROLLER, STORE, RunRecords } from '@ftune/transport';
+import { RunTrackings } from '@ftune/pipeline';
+import { KAFKA_CONTROLLER, LOGGER, STORE, RunRecords, type Logger } from '@ftune/transport';
 import type { ArtifactStore } from '@ftune/storage';
 import { RunGrpcController } from './pipeline.grpc.controller';
 import { PipelineKafkaController } from './pipeline.kafka.controller';
@@ -8,6 +9,12 @@ import { PipelineKafkaController } from './pipeline.kafka.controller';
   controllers: [RunGrpcController],
   providers: [
     { provide: RunRecords, useFactory: (store: ArtifactStore) => new RunRecords(store), inject: [STORE] },
+    {
+      provide: RunTrackings,
+      useFactory: (store: ArtifactStore, log: Logger) =>
+        new RunTrackings(store, (runId, message) => log.warn(message, { runId })),
+      inject: [STORE, LOGGER],
+    },
     PipelineKafkaController,
     { provide: KAFKA_CONTROLLER, useExisting: PipelineKafkaController },
   ],

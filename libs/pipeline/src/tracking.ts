@@ -18,6 +18,7 @@ import {
   type RunEndStatus,
 } from '@ftune/tracking';
 import type { RunConfig } from './config';
+import { readRunConfig } from './stages/common';
 
 /** Where tracking goes beyond the run config: `--mlflow-uri`, and the environment MLflow reads. */
 export interface TrackingOptions {
@@ -151,5 +152,84 @@ export class RunTracking {
   /** Flushes and ends the MLflow run with the run's outcome; never throws. */
   end(status: RunEndStatus): Promise<void> {
     return this.tracker.close(status);
+  }
+}
+
+/**
+ * The tracking of the runs a service sees events of (the pipeline service's read model): a run's
+ * tracking opens at its first event (the owner of its MLflow run; a replica that restarts mid-run
+ * finds the run recorded in the run folder and logs into it) and ends at run.completed / run.failed.
+ */
+export class RunTrackings {
+  private readonly open = new Map<string, RunTracking>();
+
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly warn: (runId: string, message: string) => void,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** Folds one event into its run's tracking; the end of a run is flushed in the background. Never throws. */
+  apply<T extends Topic>(topic: T, event: EventByTopic[T], traceId?: string): void {
+    const runId = event.runId;
+    let tracking = this.open.get(runId);
+    if (!tracking) {
+      try {
+        const config = readRunConfig(this.store, runId);
+        const warn = (message: string) => this.warn(runId, message);
+        const mlflow = mlflowSettingsFor(config, { env: this.env }, warn);
+        const model = String(config.model.preset ?? path.basename(config.model.path ?? ''));
+        const tags = { 'ftune.model': model, ...(traceId ? { 'ftune.trace_id': traceId } : {}) };
+        tracking = new RunTracking(this.store, runId, config, mlflow, tags, warn);
+      } catch (e) {
+        this.warn(runId, `tracking: not tracking this run: ${(e as Error).message}`);
+        return;
+      }
+      this.open.set(runId, tracking);
+    }
+    tracking.onEvent(topic, event);
+    if (topic === Topics.runCompleted || topic === Topics.runFailed) {
+      this.open.delete(runId);
+      const failed =
+        topic === Topics.runFailed || (event as EventByTopic[typeof Topics.runCompleted]).status === 'failed';
+      void tracking.end(failed ? 'FAILED' : 'FINISHED');
+    }
+  }
+
+  /** Ends every open run's tracking as it stands (service shutdown): flushes, sets no status. */
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map((t) => t.tracker.close()));
+  }
+}
+
+/**
+ * The tracker of a process that runs one stage of a run another process owns (the train job of the
+ * services): it logs into the run's MLflow run and writes its own TensorBoard file in the run folder.
+ * Undefined, with a warning, when the run's config cannot be read.
+ */
+export function attachStageTracker(
+  store: ArtifactStore,
+  runId: string,
+  tags: Record<string, string>,
+  warn: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): RunTracker | undefined {
+  try {
+    const config = readRunConfig(store, runId);
+    const tracker = new RunTracker({
+      dir: store.runDir(runId),
+      runName: runId,
+      tensorboard: config.tracking?.tensorboard ?? true,
+      mlflow: mlflowSettingsFor(config, { env }, warn),
+      role: 'attach',
+      warn,
+    });
+    tracker.tags(tags);
+    return tracker;
+  } catch (e) {
+    warn(`tracking: not tracking this job: ${(e as Error).message}`);
+    return undefined;
   }
 }

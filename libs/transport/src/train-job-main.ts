@@ -5,7 +5,13 @@
 // checkpoint. A job whose stage is already complete only re-emits its result.
 import { context, SpanStatusCode } from '@opentelemetry/api';
 import { newEnvelope, Topics, validateEvent, type EventByTopic, type Topic } from '@ftune/contracts';
-import { eventAttributes, trainStage, withStageSpan, type StageContext } from '@ftune/pipeline';
+import {
+  attachStageTracker,
+  eventAttributes,
+  trainStage,
+  withStageSpan,
+  type StageContext,
+} from '@ftune/pipeline';
 import { activeTelemetry, contextFromEnv, METRIC_ATTRIBUTES, recordTrainingProgress } from '@ftune/telemetry';
 import type { ArtifactStore } from '@ftune/storage';
 import { UserError } from '@ftune/common';
@@ -20,6 +26,8 @@ export interface TrainJobDeps {
   store: ArtifactStore;
   producer: EventProducer;
   log: Logger;
+  /** The compute backend the job runs on (a tag of the run's MLflow run). */
+  backend?: string;
 }
 
 /**
@@ -86,7 +94,15 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
 
   let lastWrite = 0;
   let last: { step: number; at: number } | undefined;
+  // the job logs its steps into the run's MLflow run and its own TensorBoard file, from where it runs
+  const tracker = attachStageTracker(
+    store,
+    runId,
+    deps.backend ? { 'ftune.backend': deps.backend } : {},
+    (message) => log.warn(message),
+  );
   const ctx: StageContext = {
+    tracker,
     store,
     log: (message, fields) => log.info(message, fields),
     warn: (message, fields) => log.warn(message, fields),
@@ -157,6 +173,7 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
     clearInterval(poll);
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await tracker?.close();
   }
 }
 

@@ -19,7 +19,8 @@ export function registerTrainJob(program: Command): void {
       const { describeChoice, initBackend } = lib.compute();
       const config = loadServiceConfig('train', process.env, { requireAuth: false });
       const log = createLogger({ service: 'train-job', runId });
-      log.info(describeChoice(await initBackend())[0]);
+      const choice = await initBackend();
+      log.info(describeChoice(choice)[0]);
       const producer = new EventProducer(
         createKafka(config.kafka, 'ftune-train-job', log),
         config.kafka.topicPrefix,
@@ -30,6 +31,7 @@ export function registerTrainJob(program: Command): void {
           store: new ArtifactStore(config.artifactsDir),
           producer,
           log,
+          backend: typeof choice.info.backend === 'string' ? choice.info.backend : undefined,
         });
       } finally {
         await producer.close();

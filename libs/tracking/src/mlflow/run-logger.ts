@@ -55,6 +55,13 @@ const MAX_TAG_VALUE = 8000;
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
 
+/** The run another process creates is not recorded yet: delivery waits (retryable, and no outage). */
+class NotCreatedYet extends MlflowError {
+  constructor() {
+    super('the MLflow run of this ftune run is not created yet', true);
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class MlflowRunLogger {
@@ -69,6 +76,8 @@ export class MlflowRunLogger {
   private retryMs = FIRST_RETRY_MS;
   private nextAttemptAt = 0;
   private lastError: string | null = null;
+  /** Whether the outage of lastError was announced (waiting for the owner to create the run is not an outage). */
+  private warnedDown = false;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   /** Set when the server refused the run itself (a bad experiment, a deleted run): nothing later can succeed. */
@@ -206,11 +215,12 @@ export class MlflowRunLogger {
           await this.sendOrDrop(() => this.client.uploadArtifact(ref.artifactUri, name, content), name);
         this.artifacts.shift();
       }
-      if (this.lastError !== null)
+      if (this.warnedDown)
         this.options.warn(
           `MLflow: ${this.client.trackingUri} reachable again; delivered the buffered values`,
         );
       this.lastError = null;
+      this.warnedDown = false;
       this.retryMs = FIRST_RETRY_MS;
     } catch (e) {
       this.failed(e);
@@ -252,7 +262,7 @@ export class MlflowRunLogger {
   private attached(): MlflowRunRef | null {
     if (typeof this.options.attach !== 'function') return null;
     const ref = this.options.attach();
-    if (!ref) throw new MlflowError('the MLflow run of this ftune run is not created yet', true);
+    if (!ref) throw new NotCreatedYet();
     this.ref = ref;
     return ref;
   }
@@ -296,8 +306,10 @@ export class MlflowRunLogger {
       this.artifacts.length = 0;
       return;
     }
-    if (this.lastError === null)
+    if (!this.warnedDown && !(e instanceof NotCreatedYet)) {
       this.options.warn(`MLflow: ${message}; buffering and retrying (the run goes on without it)`);
+      this.warnedDown = true;
+    }
     this.lastError = message;
     this.nextAttemptAt = Date.now() + this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
