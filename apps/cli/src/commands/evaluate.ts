@@ -15,6 +15,7 @@ interface EvaluateFlags {
   baseline: string[];
   samples: number;
   responseTemplate?: string;
+  chatTemplate?: string;
   task: Task | 'auto';
   labels?: string;
   seed: number;
@@ -39,6 +40,10 @@ export function registerEvaluate(program: Command): void {
     .option(
       '--response-template <STR>',
       'completion starts after the last occurrence of this text (default: the dataset template, "### Answer:")',
+    )
+    .option(
+      '--chat-template <FILE|NAME>',
+      "render records with this chat template (default: the model folder's own, as training left it)",
     )
     .option(
       '--task <auto|classification|generation>',
@@ -72,6 +77,7 @@ export function registerEvaluate(program: Command): void {
           start: flags.start,
           baselines: flags.baseline,
           responseTemplate: flags.responseTemplate,
+          chatTemplate: flags.chatTemplate,
           task: flags.task,
           labels: flags.labels === undefined ? undefined : labelList(flags.labels),
           metrics: flags.metrics,

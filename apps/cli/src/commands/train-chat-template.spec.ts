@@ -40,10 +40,11 @@ const conversations = [
   ],
 ];
 
-function ftuneTrain(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'train', ...args], { encoding: 'utf8', cwd: tmp });
+function ftune(command: string, args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, command, ...args], { encoding: 'utf8', cwd: tmp });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n') };
 }
+const ftuneTrain = (args: string[]) => ftune('train', args);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -54,11 +55,17 @@ beforeAll(async () => {
     conversations.map((messages) => JSON.stringify({ messages })).join('\n') + '\n',
   );
   fs.writeFileSync(join(data, 'validation.jsonl'), '');
-  fs.writeFileSync(join(data, 'test.jsonl'), '');
+  fs.writeFileSync(
+    join(data, 'test.jsonl'),
+    conversations
+      .slice(1, 3)
+      .map((messages) => JSON.stringify({ messages }))
+      .join('\n') + '\n',
+  );
   const split = (records: number) => ({ records, sha256: '' });
   fs.writeFileSync(
     join(data, 'manifest.json'),
-    JSON.stringify({ version: 1, splits: { train: split(4), validation: split(0), test: split(0) } }),
+    JSON.stringify({ version: 1, splits: { train: split(4), validation: split(0), test: split(2) } }),
   );
   // a tiny GPT-Neo over the ChatML tokenizer folder's vocabulary, <|im_end|> as its eos
   const tokenizer = loadTokenizer(CHATML);
@@ -110,8 +117,35 @@ describe('ftune train with a chat template', () => {
       expect(Number(labels)).toBeGreaterThan(0);
       expect(Number(labels)).toBeLessThan(Number(tokens) / 2);
       expect(JSON.parse(r.stdout)).toMatchObject({ status: 'completed', globalStep: 1 });
-      // the trained model is served with the template it learnt
+      // the trained model is served with the template it learnt, and evaluated with it
       expect(readChatTemplates(join(tmp, 'run', 'model'))).toBe(readChatTemplates(CHATML));
+      const ev = ftune('evaluate', [
+        '--model',
+        'run/model',
+        '--dataset',
+        'data',
+        '--out',
+        'eval',
+        '--samples',
+        '1',
+      ]);
+      expect(ev.stderr.filter((l) => l.startsWith('ftune:'))).toEqual([]);
+      expect(ev.stderr).toContain(
+        'chat template: run/model/tokenizer_config.json; the prompt ends with its generation prompt',
+      );
+      const evalJson = JSON.parse(fs.readFileSync(join(tmp, 'eval', 'eval.json'), 'utf8')) as {
+        samples: { items: Array<{ line: number; prompt: string; reference: string }> };
+      };
+      // test.jsonl line N holds conversations[N] (records 1 and 2)
+      const byLine = (line: number) => {
+        const [user, assistant] = conversations[line];
+        return {
+          prompt: `<|im_start|>user\n${user.content}<|im_end|>\n<|im_start|>assistant\n`,
+          reference: assistant.content,
+        };
+      };
+      expect(evalJson.samples.items.length).toBeGreaterThan(0);
+      for (const item of evalJson.samples.items) expect(item).toMatchObject(byLine(item.line));
     },
   );
 

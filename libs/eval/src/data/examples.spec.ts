@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { detectTask, distinctCompletions, majorityLabel, recordToExample } from './examples';
+import { ChatTemplate } from '@ftune/dataset';
+import {
+  chatRecordToExample,
+  detectTask,
+  distinctCompletions,
+  majorityLabel,
+  recordToExample,
+} from './examples';
 
 describe('recordToExample', () => {
   it('splits the training text after the response template', () => {
@@ -49,5 +56,39 @@ describe('task detection and labels', () => {
     expect(majorityLabel([' pos', ' neg', ' pos'], [' neg', ' pos'])).toBe(' pos');
     expect(majorityLabel([' pos', ' neg'], [' neg', ' pos'])).toBe(' neg');
     expect(() => majorityLabel([], [])).toThrow(/empty label set/);
+  });
+});
+
+describe('chatRecordToExample', () => {
+  const chatml = new ChatTemplate(
+    "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+  );
+
+  it('prompts with the conversation up to the last assistant turn and its generation prompt', () => {
+    const record = {
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'Is 3 odd?' },
+        { role: 'assistant', content: 'yes' },
+      ],
+    };
+    expect(chatRecordToExample(record, chatml, '<|im_end|>', 4)).toEqual({
+      prompt:
+        '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello<|im_end|>\n' +
+        '<|im_start|>user\nIs 3 odd?<|im_end|>\n<|im_start|>assistant\n',
+      completion: 'yes',
+      line: 4,
+    });
+  });
+
+  it('turns prompt/completion records into one exchange, and keeps the end token when it is not the eos', () => {
+    expect(chatRecordToExample({ prompt: 'P', completion: 'C' }, chatml, '</s>')).toEqual({
+      prompt: '<|im_start|>user\nP<|im_end|>\n<|im_start|>assistant\n',
+      completion: 'C<|im_end|>',
+      line: undefined,
+    });
+    expect(chatRecordToExample({ text: 'plain' }, chatml).completion).toBe('plain');
   });
 });

@@ -1,6 +1,6 @@
 // Turns test-split records into evaluation examples (prompt, reference completion), detects
 // classification-style data, and picks the candidate label set and the majority label.
-import { recordToText, type JsonObject } from '@ftune/dataset';
+import { asString, recordToMessages, recordToText, type ChatTemplate, type JsonObject } from '@ftune/dataset';
 
 export interface EvalExample {
   /** The text the model is conditioned on. */
@@ -28,6 +28,28 @@ export function recordToExample(record: JsonObject, line?: number, responseTempl
     at = i === -1 ? 0 : i + responseTemplate.length;
   }
   return { prompt: t.text.slice(0, at), completion: t.text.slice(at), line };
+}
+
+/**
+ * One evaluation example under a chat template (docs/datasets.md#chat-templates), split where training
+ * put the loss: the prompt is the conversation up to the last assistant turn with the generation prompt,
+ * the completion that turn less the template's end-of-sequence token (generation stops at it and does
+ * not print it). Plain text records are all completion.
+ */
+export function chatRecordToExample(
+  record: JsonObject,
+  chat: ChatTemplate,
+  eosToken?: string,
+  line?: number,
+): EvalExample {
+  const messages = recordToMessages(record);
+  if (!messages) return { prompt: '', completion: asString(record.text), line };
+  const { text, spans } = chat.renderForTraining(messages);
+  const last = spans[spans.length - 1];
+  if (!last) return { prompt: text, completion: '', line };
+  let completion = text.slice(last[0], last[1]);
+  if (eosToken && completion.endsWith(eosToken)) completion = completion.slice(0, -eosToken.length);
+  return { prompt: text.slice(0, last[0]), completion, line };
 }
 
 /** Distinct completions of a split in a stable order (by trimmed text, then raw). */

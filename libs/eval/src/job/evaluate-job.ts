@@ -6,10 +6,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '@ftune/common';
-import { readManifest, readSplit } from '@ftune/dataset';
-import { openModelFolder } from '@ftune/model-gpt-neo';
+import {
+  chatSpecialTokens,
+  chooseChatTemplate,
+  readManifest,
+  readSplit,
+  type JsonObject,
+} from '@ftune/dataset';
+import { openModelFolder, ownTokenizerDir } from '@ftune/model-gpt-neo';
+import { loadTokenizer, readChatTemplates } from '@ftune/tokenizer';
 import { causalLmEvalModel } from '../adapters/causal-lm';
-import { recordToExample, type EvalExample, type Task } from '../data/examples';
+import { chatRecordToExample, recordToExample, type EvalExample, type Task } from '../data/examples';
 import { evaluate, type EvaluateOptions } from '../evaluate';
 import { evalSections } from '../report/eval-section';
 import { renderReport } from '../report/page';
@@ -28,6 +35,8 @@ export interface EvaluateJobConfig {
   baselines?: string[];
   /** Split prompt and completion after the last occurrence of this text (default: the dataset template's). */
   responseTemplate?: string;
+  /** A chat template file, or a template name of the model's tokenizer folder (default: the folder's own). */
+  chatTemplate?: string;
   task?: Task | 'auto';
   labels?: string[];
   /** Training log for the report's curves (default: metrics.jsonl beside or inside the model folder). */
@@ -50,10 +59,33 @@ export interface EvaluateJobResult {
   reportHtml: string;
 }
 
+type ToExample = (record: JsonObject, line: number) => EvalExample;
+
+/**
+ * How records become examples: through the model's chat template when it was trained with one (its folder
+ * keeps it) or one is given, else through the dataset template, as training rendered them.
+ */
+function exampleMaker(config: EvaluateJobConfig, log: (line: string) => void): ToExample {
+  const folder = ownTokenizerDir(config.model);
+  const tokenizer = folder ? loadTokenizer(folder) : null;
+  const settings = tokenizer?.toConfig().settings;
+  const chat = chooseChatTemplate({
+    chosen: config.chatTemplate,
+    responseTemplate: config.responseTemplate,
+    folder,
+    folderTemplates: folder ? readChatTemplates(folder) : null,
+    specialTokens: () => (settings ? chatSpecialTokens(settings) : {}),
+  });
+  if (!chat) return (record, line) => recordToExample(record, line, config.responseTemplate);
+  log(`chat template: ${chat.origin}; the prompt ends with its generation prompt`);
+  const eos = settings?.eosToken ?? undefined;
+  return (record, line) => chatRecordToExample(record, chat.template, eos, line);
+}
+
 async function readExamples(
   dir: string,
   split: 'train' | 'test',
-  responseTemplate: string | undefined,
+  toExample: ToExample,
   limit = Infinity,
 ): Promise<EvalExample[]> {
   const out: EvalExample[] = [];
@@ -61,13 +93,13 @@ async function readExamples(
   for await (const record of readSplit(dir, split)) {
     line++;
     if (out.length >= limit) break;
-    out.push(recordToExample(record, line, responseTemplate));
+    out.push(toExample(record, line));
   }
   return out;
 }
 
 /** Test examples; refuses a dataset without a test split. */
-async function testExamples(config: EvaluateJobConfig): Promise<EvalExample[]> {
+async function testExamples(config: EvaluateJobConfig, toExample: ToExample): Promise<EvalExample[]> {
   const manifest = readManifest(config.dataset);
   const file = path.join(config.dataset, 'test.jsonl');
   if (!fs.existsSync(file) || (manifest.splits?.test?.records ?? 1) === 0) {
@@ -75,7 +107,7 @@ async function testExamples(config: EvaluateJobConfig): Promise<EvalExample[]> {
       `${config.dataset} has no test split (test.jsonl is missing or empty): ingest with a test ratio above 0, e.g. --split 0.8,0.1,0.1`,
     );
   }
-  const examples = await readExamples(config.dataset, 'test', config.responseTemplate, config.limit);
+  const examples = await readExamples(config.dataset, 'test', toExample, config.limit);
   if (examples.length === 0) throw new UserError(`${file}: the test split has no record`);
   return examples;
 }
@@ -132,9 +164,10 @@ export async function runEvaluateJob(
   const log = hooks.log ?? (() => undefined);
   if (config.labels && config.labels.length === 0)
     throw new UserError('the label set is empty: give at least one label to --labels');
-  const examples = await testExamples(config);
+  const toExample = exampleMaker(config, log);
+  const examples = await testExamples(config, toExample);
   const train = fs.existsSync(path.join(config.dataset, 'train.jsonl'))
-    ? await readExamples(config.dataset, 'train', config.responseTemplate)
+    ? await readExamples(config.dataset, 'train', toExample)
     : [];
   log(
     `test split: ${examples.length} examples${train.length ? ` (train split: ${train.length}, for the label set and the majority baseline)` : ''}`,
