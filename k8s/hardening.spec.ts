@@ -170,6 +170,64 @@ describe('training Jobs', () => {
     }
   });
 
+  it('admission: the policy admits the template the train service fills in and refuses every other shape', async () => {
+    const { evaluate } = await import('@marcbachmann/cel-js');
+    const policy = named(objs, 'ValidatingAdmissionPolicy', '-train-jobs') as K8sObject & {
+      spec: { matchConditions: Array<{ expression: string }>; validations: Array<{ expression: string }> };
+    };
+    const sa = (name: string) => ({
+      request: { userInfo: { username: `system:serviceaccount:ml:${name}` } },
+    });
+    const matches = (ctx: unknown) =>
+      policy.spec.matchConditions.every((m) => evaluate(m.expression, ctx as never) === true);
+    expect(matches(sa('ftune-train'))).toBe(true);
+    expect(matches(sa('default'))).toBe(false);
+    const admits = (job: PodOwner) =>
+      policy.spec.validations.every(
+        (v) =>
+          evaluate(v.expression, { object: job, variables: { pod: job.spec.template.spec } } as never) ===
+          true,
+      );
+    const template = () => {
+      const job = trainJob(objs);
+      job.metadata.name = 'ftune-train-run-1';
+      job.spec.template.spec.containers[0].args = ['train-job', '--run-id', 'run-1', '--resume'];
+      job.spec.template.spec.containers[0].env?.push({ name: 'FTUNE_EXTRA', value: 'x' });
+      return job;
+    };
+    expect(admits(template())).toBe(true);
+    const hostile: Array<[string, (spec: PodSpec & Record<string, unknown>) => void]> = [
+      ['another image', (p) => Object.assign(p.containers[0], { image: 'evil:latest' })],
+      ['a shell', (p) => Object.assign(p.containers[0], { command: ['sh', '-c', 'cat /secrets/*'] })],
+      ['another account', (p) => Object.assign(p, { serviceAccountName: 'ftune-train' })],
+      ['a token', (p) => Object.assign(p, { automountServiceAccountToken: true })],
+      ['a second container', (p) => p.containers.push({ ...p.containers[0], name: 'side' })],
+      ['an init container', (p) => Object.assign(p, { initContainers: [p.containers[0]] })],
+      ['a Secret volume', (p) => p.volumes?.push({ name: 'tmp', secret: { secretName: 'ftune-auth' } })],
+      ['a host path', (p) => p.volumes?.push({ name: 'artifacts', hostPath: { path: '/' } })],
+      [
+        'the auth Secret in the env',
+        (p) => p.containers[0].env?.push({ name: 'T', valueFrom: { secretKeyRef: { name: 'ftune-auth' } } }),
+      ],
+      [
+        'envFrom',
+        (p) => Object.assign(p.containers[0], { envFrom: [{ secretRef: { name: 'ftune-auth' } }] }),
+      ],
+      ['the host network', (p) => Object.assign(p, { hostNetwork: true })],
+      ['privileged', (p) => Object.assign(p.containers[0].securityContext ?? {}, { privileged: true })],
+      ['root', (p) => Object.assign(p.securityContext ?? {}, { runAsNonRoot: false })],
+      [
+        'added capabilities',
+        (p) => Object.assign(p.containers[0].securityContext?.capabilities ?? {}, { add: ['SYS_ADMIN'] }),
+      ],
+    ];
+    for (const [what, change] of hostile) {
+      const job = template();
+      change(job.spec.template.spec as PodSpec & Record<string, unknown>);
+      expect(admits(job), what).toBe(false);
+    }
+  });
+
   it('can be created by the train service only from the template: an admission policy bound to the namespace', () => {
     const policy = named(objs, 'ValidatingAdmissionPolicy', '-train-jobs') as K8sObject & {
       spec: {
@@ -182,7 +240,7 @@ describe('training Jobs', () => {
     expect(policy.spec.matchConditions[0].expression).toContain("'system:serviceaccount:ml:ftune-train'");
     const rules = policy.spec.validations.map((v) => v.expression).join('\n');
     expect(rules).toContain("variables.pod.serviceAccountName == 'ftune-train-job'");
-    expect(rules).toContain("variables.pod.containers[0].image == 'ghcr.io/ftune/ftune-train-gpu:0.1.0'");
+    expect(rules).toContain("c.image == 'ghcr.io/ftune/ftune-train-gpu:0.1.0'");
     expect(rules).toContain("claimName == 'ftune-artifacts'");
     const binding = named(objs, 'ValidatingAdmissionPolicyBinding', '-train-jobs') as K8sObject & {
       spec: { policyName: string; validationActions: string[] };
