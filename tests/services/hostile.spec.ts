@@ -5,12 +5,13 @@
 // Each call must be refused with a status code (and the field named where the caller can fix it), and
 // every service must still answer SERVING afterwards; Generate at its largest runs off the event loop,
 // so health checks keep answering while it works.
-import { mkdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClientReadableStream, ClientWritableStream, ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { initBackend } from '@ftune/compute';
+import { ingestFile } from '@ftune/dataset';
 import { createModel, saveModel } from '@ftune/model-gpt-neo';
 import { grpcClient, SERVICE_NAMES, unary, type GrpcClient, type ServiceName } from '@ftune/transport';
 import { healthCheck, startCluster, type Cluster } from './cluster';
@@ -95,6 +96,10 @@ describe('hostile requests to every RPC', { timeout: 300_000 }, () => {
     symlinkSync(outside, join(store, 'datasets/outside'));
     symlinkSync(join(outside, 'secret.jsonl'), join(store, 'datasets/secret.jsonl'));
     writeFileSync(join(store, 'datasets/bomb.yaml'), YAML_BOMB);
+    // a small ingested-style dataset for a legitimate Evaluate
+    const reviews = readFileSync(join(store, 'datasets/reviews.jsonl'), 'utf8').split('\n');
+    writeFileSync(join(store, 'datasets/small.jsonl'), reviews.slice(0, 100).join('\n') + '\n');
+    await ingestFile(join(store, 'datasets/small.jsonl'), { out: join(store, 'datasets/small') });
     // a tiny model for Generate
     await initBackend();
     const model = createModel('tiny', 1);
@@ -339,6 +344,18 @@ describe('hostile requests to every RPC', { timeout: 300_000 }, () => {
       options: { maxNewTokens: 4 },
     });
     expect(small.generations).toHaveLength(1);
+    await expectAllServing();
+  });
+
+  it('evaluate: a legitimate Evaluate completes through its worker thread', async () => {
+    const r = await unary<{ evalPath: string; metrics: Array<{ name: string; value: number }> }>(
+      clients.evaluate,
+      'evaluate',
+      { runId: 'h-eval', modelDir: 'models/tiny', datasetDir: 'datasets/small', baselineModelDirs: [] },
+      240_000,
+    );
+    expect(r.evalPath).toBe('evaluations/h-eval/eval.json');
+    expect(r.metrics.map((m) => m.name)).toContain('loss');
     await expectAllServing();
   });
 

@@ -2,22 +2,28 @@
 // training split; AuditModel audits a model on the test split of its run's ingested dataset
 // (runs/<run_id>/ingest). Reports go to audits/<run_id>/ in the artifact store. Not offered here:
 // label_field (labels are the completions) and mitigations (a run's train stage applies them), and
-// a tokenizer other than the model folder's own.
+// a tokenizer other than the model folder's own. Audits run in a worker thread (audit.worker.ts).
+import { join } from 'node:path';
 import { Controller, Inject } from '@nestjs/common';
-import { runAuditJob, type AuditResult } from '@ftune/bias-audit';
-import { UserError } from '@ftune/common';
+import type { AuditJobConfig, AuditResult } from '@ftune/bias-audit';
+import { limitsOf, runInWorker, UserError, type CallLike } from '@ftune/common';
 import { audit } from '@ftune/proto';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
 import { STORE } from '@ftune/transport';
 
 const { Mitigation } = audit;
+const AUDIT_TIMEOUT_MS = Number(process.env.FTUNE_AUDIT_TIMEOUT_MS ?? 3_600_000);
 
 @Controller()
 @audit.BiasAuditServiceControllerMethods()
 export class BiasAuditGrpcController implements audit.BiasAuditServiceController {
   constructor(@Inject(STORE) private readonly store: ArtifactStore) {}
 
-  async auditDataset(request: audit.AuditDatasetRequest): Promise<audit.AuditDatasetResponse> {
+  async auditDataset(
+    request: audit.AuditDatasetRequest,
+    _metadata?: unknown,
+    call?: CallLike,
+  ): Promise<audit.AuditDatasetResponse> {
     if (request.runId) checkSegment(request.runId, 'run_id');
     if (request.labelField) throw new UserError('label_field: not supported (labels are the completions)');
     if (
@@ -28,11 +34,14 @@ export class BiasAuditGrpcController implements audit.BiasAuditServiceController
         "mitigation: applied by a run's train stage (audit.mitigation), not by AuditDataset",
       );
     }
-    const result = await runAuditJob({
-      dataset: this.store.path(request.datasetDir),
-      terms: request.termsPath ? this.store.path(request.termsPath) : undefined,
-      gate: request.gate,
-    });
+    const result = await audited(
+      {
+        dataset: this.store.path(request.datasetDir),
+        terms: request.termsPath ? this.store.path(request.termsPath) : undefined,
+        gate: request.gate,
+      },
+      call,
+    );
     const auditPath = this.save(request.runId, 'dataset', result);
     return {
       auditPath,
@@ -44,18 +53,25 @@ export class BiasAuditGrpcController implements audit.BiasAuditServiceController
     };
   }
 
-  async auditModel(request: audit.AuditModelRequest): Promise<audit.AuditModelResponse> {
+  async auditModel(
+    request: audit.AuditModelRequest,
+    _metadata?: unknown,
+    call?: CallLike,
+  ): Promise<audit.AuditModelResponse> {
     if (request.tokenizer)
       throw new UserError("tokenizer: not supported (the model folder's own is used, else gpt2)");
     const dataset = `runs/${checkSegment(request.runId)}/ingest`;
     if (!this.store.exists(dataset))
       throw new UserError(`run ${request.runId} has no ingested dataset (${dataset})`);
-    const result = await runAuditJob({
-      dataset: this.store.path(dataset),
-      model: this.store.path(request.modelDir),
-      pairs: request.pairsPath ? this.store.path(request.pairsPath) : undefined,
-      gate: request.gate,
-    });
+    const result = await audited(
+      {
+        dataset: this.store.path(dataset),
+        model: this.store.path(request.modelDir),
+        pairs: request.pairsPath ? this.store.path(request.pairsPath) : undefined,
+        gate: request.gate,
+      },
+      call,
+    );
     const auditPath = this.save(request.runId, 'model', result);
     return { auditPath, metrics: metricsOf(result), passed: result.passed, reasons: result.gate.reasons };
   }
@@ -65,6 +81,16 @@ export class BiasAuditGrpcController implements audit.BiasAuditServiceController
     this.store.writeJson(path, result);
     return path;
   }
+}
+
+/** runAuditJob in a worker thread (audit.worker.ts) under the call's deadline (at most FTUNE_AUDIT_TIMEOUT_MS, default 1 h). */
+function audited(config: AuditJobConfig, call: CallLike | undefined): Promise<AuditResult> {
+  return runInWorker<AuditResult>(
+    join(__dirname, 'audit.worker.ts'),
+    'auditRun',
+    [config],
+    limitsOf(call, AUDIT_TIMEOUT_MS, 'audit'),
+  );
 }
 
 function metricsOf(result: AuditResult): audit.FairnessMetric[] {

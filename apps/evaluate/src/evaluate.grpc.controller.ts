@@ -1,15 +1,14 @@
 // EvaluationService: Evaluate maps onto @ftune/eval's runEvaluateJob (writes eval.json and the report
-// under evaluations/<run>/ of the artifact store), Generate onto GPT-Neo's generate. Every path is
-// relative to the artifact store; prompts, their length and the tokens asked for are bounded, and
-// generation runs in a worker thread under the call's deadline.
+// under evaluations/<run>/ of the artifact store), Generate onto GPT-Neo's generate, both in worker
+// threads (evaluate.worker.ts) under the call's deadline. Every path is relative to the artifact
+// store; prompts, their length and the tokens asked for are bounded.
 import { join } from 'node:path';
 import { Controller, Inject } from '@nestjs/common';
 import { limitsOf, runInWorker, UserError, type CallLike } from '@ftune/common';
-import { runEvaluateJob } from '@ftune/eval';
 import { evaluate } from '@ftune/proto';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
 import { STORE } from '@ftune/transport';
-import type { GenerateWork } from './generate.worker';
+import type { GenerateWork } from './evaluate.worker';
 
 const MAX_PROMPTS = 64;
 const MAX_PROMPT_CHARS = 16_384;
@@ -17,6 +16,8 @@ const MAX_NEW_TOKENS = 512;
 /** New tokens per request, all prompts together: what one call may ask the model to produce. */
 const MAX_GENERATED_TOKENS = 4096;
 const GENERATE_TIMEOUT_MS = Number(process.env.FTUNE_GENERATE_TIMEOUT_MS ?? 300_000);
+const EVALUATE_TIMEOUT_MS = Number(process.env.FTUNE_EVALUATE_TIMEOUT_MS ?? 3_600_000);
+const WORKER = join(__dirname, 'evaluate.worker.ts');
 const METRICS = [
   'loss',
   'perplexity',
@@ -31,25 +32,35 @@ const METRICS = [
 export class EvaluationGrpcController implements evaluate.EvaluationServiceController {
   constructor(@Inject(STORE) private readonly store: ArtifactStore) {}
 
-  async evaluate(request: evaluate.EvaluateRequest): Promise<evaluate.EvaluateResponse> {
-    const runId = checkSegment(request.runId || `adhoc-${Date.now().toString(36)}`);
+  /** Runs in a worker thread (evaluate.worker.ts) under the call's deadline (at most FTUNE_EVALUATE_TIMEOUT_MS, default 1 h). */
+  async evaluate(
+    request: evaluate.EvaluateRequest,
+    _metadata?: unknown,
+    call?: CallLike,
+  ): Promise<evaluate.EvaluateResponse> {
+    const runId = checkSegment(request.runId || `adhoc-${Date.now().toString(36)}`, 'run_id');
     const out = `evaluations/${runId}`;
-    const { result } = await runEvaluateJob({
+    const config = {
       model: this.store.path(request.modelDir),
       dataset: this.store.path(request.datasetDir),
       out: this.store.ensureDir(out),
       baselines: request.baselineModelDirs.map((d) => this.store.path(d)),
-    });
-    const figures = result as unknown as Record<string, unknown>;
+    };
+    const figures = await runInWorker<Record<string, number>>(
+      WORKER,
+      'evaluateRun',
+      [config],
+      limitsOf(call, EVALUATE_TIMEOUT_MS, 'evaluate'),
+    );
     const metrics = METRICS.filter((m) => typeof figures[m] === 'number').map((name) => ({
       name,
-      value: figures[name] as number,
+      value: figures[name],
     }));
     return { evalPath: `${out}/eval.json`, metrics, baselines: [] };
   }
 
   /**
-   * Runs in a worker thread (generate.worker.ts), so health checks and other calls are answered
+   * Runs in a worker thread (evaluate.worker.ts), so health checks and other calls are answered
    * meanwhile; the caller's deadline (at most FTUNE_GENERATE_TIMEOUT_MS, default 5 min) and its
    * cancellation end the worker.
    */
@@ -60,7 +71,7 @@ export class EvaluationGrpcController implements evaluate.EvaluationServiceContr
   ): Promise<evaluate.GenerateResponse> {
     const work = this.generateWork(request);
     return runInWorker<evaluate.GenerateResponse>(
-      join(__dirname, 'generate.worker.ts'),
+      WORKER,
       'generateTexts',
       [work],
       limitsOf(call, GENERATE_TIMEOUT_MS, 'generate'),

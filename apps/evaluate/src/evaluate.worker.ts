@@ -1,7 +1,9 @@
-// Generate's work, run in a worker thread by the controller (runInWorker): the backend chosen as in
-// the service, the model and tokenizer loaded, each prompt continued. Paths arrive resolved and
-// checked against the artifact store; the options arrive validated and capped.
+// The EvaluationService's work, run in worker threads by the controller (runInWorker) so the service
+// keeps answering meanwhile: Evaluate (@ftune/eval's runEvaluateJob) and Generate (the model and
+// tokenizer loaded, each prompt continued), each after choosing the backend as the service does.
+// Paths arrive resolved and checked against the artifact store; options arrive validated and capped.
 import { initBackend } from '@ftune/compute';
+import { runEvaluateJob, type EvaluateJobConfig } from '@ftune/eval';
 import { loadModel } from '@ftune/model-gpt-neo';
 import { evaluate } from '@ftune/proto';
 import { loadTokenizer } from '@ftune/tokenizer';
@@ -44,4 +46,15 @@ export async function generateTexts(work: GenerateWork): Promise<evaluate.Genera
   } finally {
     model.dispose();
   }
+}
+
+/** Runs the evaluation job; answers its numeric figures (the report and eval.json go to `out`). */
+export async function evaluateRun(config: EvaluateJobConfig): Promise<Record<string, number>> {
+  await initBackend();
+  const { result } = await runEvaluateJob(config);
+  return Object.fromEntries(
+    Object.entries(result as unknown as Record<string, unknown>).filter(
+      (e): e is [string, number] => typeof e[1] === 'number',
+    ),
+  );
 }
