@@ -293,7 +293,10 @@ describe('namespace and Kafka security settings', () => {
     const auth = named(objs, 'TriggerAuthentication', '-kafka') as K8sObject & {
       spec: { secretTargetRef: Array<{ parameter: string }> };
     };
-    expect(auth.spec.secretTargetRef.map((r) => r.parameter)).toEqual(['password', 'ca']);
+    expect(auth.spec.secretTargetRef.map((r) => r.parameter)).toEqual(['sasl', 'username', 'password', 'ca']);
+    expect(named(objs, 'Secret', '-kafka-login')).toMatchObject({
+      stringData: { username: 'ftune', sasl: 'scram_sha512' },
+    });
   });
 });
 
