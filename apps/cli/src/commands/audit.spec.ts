@@ -21,6 +21,10 @@ const { dir: tmp, config } = writeExampleConfig({
   samples: 1,
   extra: [],
   neutralShare: 0.6,
+  // trl 0.19.1's batches (no EOS label): with EOS appended, half of each example's loss is the easy
+  // end-of-text token and 120 steps leave the one-token label near chance (accuracy 0.5 against 0.91
+  // without), so the audit would have no learned shortcut to find
+  collator: ['  appendEos: false', '  keepEosLearnable: false'],
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

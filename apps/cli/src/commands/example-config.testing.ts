@@ -29,6 +29,8 @@ export function writeExampleConfig(o: {
   samples: number;
   extra?: string[];
   neutralShare?: number;
+  /** Lines under `collator:` after maxLength (indented by the caller). */
+  collator?: string[];
 }): ExampleConfig {
   const dir = fs.mkdtempSync(join(os.tmpdir(), `ftune-${o.name}-`));
   const config = join(dir, 'run.yaml');
@@ -50,6 +52,7 @@ export function writeExampleConfig(o: {
     '  preset: tiny',
     'collator:',
     '  maxLength: 48',
+    ...(o.collator ?? []),
     'training:',
     '  learningRate: 0.01',
     '  batchSize: 16',
