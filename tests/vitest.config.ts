@@ -12,7 +12,7 @@ export default mergeConfig(
     root: resolve(__dirname, '..'),
     test: {
       dir: 'tests',
-      exclude: ['tests/tracking/**'], // their own configuration: tests/tracking/vitest.config.ts
+      exclude: ['tracking/**'], // relative to dir; their own configuration: tests/tracking/vitest.config.ts
       globalSetup: [resolve(__dirname, 'support/kafka.ts')],
     },
   }),
