@@ -1,9 +1,10 @@
 // Lint rules for the whole workspace. Module boundaries are checked twice, from the tags in each
 // project.json (docs/development.md, Module boundaries):
-// by type — apps → transport, domain, platform, generated; transport → domain, generated, platform;
+// by type — apps → jobs, transport, domain, platform, generated; jobs (the training-job system) →
+// transport, domain, generated, platform; transport (the service kit) → domain, generated, platform;
 // domain → domain; platform → platform, domain; generated → nothing internal;
 // by scope, the layers from the bottom up — shared (common) < data < model < eval < pipeline
-// (pipeline, contracts, storage) < service (transport, telemetry, compute, proto) < app: a project
+// (pipeline, contracts, storage) < service (transport, train-jobs, telemetry, compute, proto) < app: a project
 // imports only its own layer and those below, so no domain library reaches the pipeline or services.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
@@ -62,7 +63,17 @@ export default [
           depConstraints: [
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:transport', 'type:domain', 'type:platform', 'type:generated'],
+              onlyDependOnLibsWithTags: [
+                'type:jobs',
+                'type:transport',
+                'type:domain',
+                'type:platform',
+                'type:generated',
+              ],
+            },
+            {
+              sourceTag: 'type:jobs',
+              onlyDependOnLibsWithTags: ['type:transport', 'type:domain', 'type:generated', 'type:platform'],
             },
             {
               sourceTag: 'type:transport',

@@ -10,7 +10,8 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_TOPICS, dlqTopic, Topics } from '@ftune/contracts';
 import type { audit, pipeline } from '@ftune/proto';
-import { grpcClient, unary, type GrpcClient, type JobRecord } from '@ftune/transport';
+import type { JobRecord } from '@ftune/train-jobs';
+import { grpcClient, unary, type GrpcClient } from '@ftune/transport';
 import { healthCheck, startCluster, type Cluster } from './cluster';
 
 const brokers = inject('kafkaBrokers');

@@ -2,15 +2,8 @@
 // run.completed.v1 (the audit is the last stage).
 import { Inject, Injectable } from '@nestjs/common';
 import { newEnvelope, Topics, type ModelEvaluated } from '@ftune/contracts';
-import { auditStage } from '@ftune/pipeline';
-import {
-  OnEvent,
-  PRODUCER,
-  STAGE_RUNNER,
-  type EventMeta,
-  type EventProducer,
-  type StageRunner,
-} from '@ftune/transport';
+import { auditStage, type StageRunner } from '@ftune/pipeline';
+import { OnEvent, PRODUCER, STAGE_RUNNER, type EventMeta, type EventProducer } from '@ftune/transport';
 
 @Injectable()
 export class AuditKafkaController {

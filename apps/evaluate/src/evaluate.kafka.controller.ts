@@ -1,8 +1,8 @@
 // model.trained.v1 → the evaluate stage of @ftune/pipeline → model.evaluated.v1.
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics, type ModelTrained } from '@ftune/contracts';
-import { evaluateStage } from '@ftune/pipeline';
-import { OnEvent, STAGE_RUNNER, type EventMeta, type StageRunner } from '@ftune/transport';
+import { evaluateStage, type StageRunner } from '@ftune/pipeline';
+import { OnEvent, STAGE_RUNNER, type EventMeta } from '@ftune/transport';
 
 @Injectable()
 export class EvaluateKafkaController {

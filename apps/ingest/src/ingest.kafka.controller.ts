@@ -1,8 +1,8 @@
 // run.requested.v1 → the ingest stage of @ftune/pipeline → dataset.ingested.v1.
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics, type RunRequested } from '@ftune/contracts';
-import { ingestStage } from '@ftune/pipeline';
-import { OnEvent, STAGE_RUNNER, type EventMeta, type StageRunner } from '@ftune/transport';
+import { ingestStage, type StageRunner } from '@ftune/pipeline';
+import { OnEvent, STAGE_RUNNER, type EventMeta } from '@ftune/transport';
 
 @Injectable()
 export class IngestKafkaController {

@@ -5,22 +5,20 @@ import { Controller, Inject } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
 import { newEnvelope, Topics } from '@ftune/contracts';
-import { mlflowSettingsFor, runConfigPath } from '@ftune/pipeline';
-import { pipeline } from '@ftune/proto';
-import { checkSegment, type ArtifactStore } from '@ftune/storage';
 import {
   isFinished,
   markCancelled,
+  mlflowSettingsFor,
   newRunRecord,
-  notFound,
   parseRemoteConfig,
-  PRODUCER,
+  runConfigPath,
   RunRecords,
-  STORE,
-  type EventProducer,
   type RunChange,
   type RunRecord,
-} from '@ftune/transport';
+} from '@ftune/pipeline';
+import { pipeline } from '@ftune/proto';
+import { checkSegment, type ArtifactStore } from '@ftune/storage';
+import { notFound, PRODUCER, STORE, type EventProducer } from '@ftune/transport';
 import { runStateOf, toRun, toStageStatus } from './run-mapping';
 
 @Controller()

@@ -4,7 +4,8 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { RunTrackings } from '@ftune/pipeline';
 import { ALL_TOPICS, type EventByTopic, type Topic } from '@ftune/contracts';
-import { OnEvent, RunRecords, type EventMeta } from '@ftune/transport';
+import { RunRecords } from '@ftune/pipeline';
+import { OnEvent, type EventMeta } from '@ftune/transport';
 
 @Injectable()
 export class PipelineKafkaController implements OnModuleDestroy {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { RunTrackings } from '@ftune/pipeline';
-import { KAFKA_CONTROLLER, LOGGER, STORE, RunRecords, type Logger } from '@ftune/transport';
+import { RunRecords, RunTrackings } from '@ftune/pipeline';
+import { KAFKA_CONTROLLER, LOGGER, STORE, type Logger } from '@ftune/transport';
 import type { ArtifactStore } from '@ftune/storage';
 import { RunGrpcController } from './pipeline.grpc.controller';
 import { PipelineKafkaController } from './pipeline.kafka.controller';

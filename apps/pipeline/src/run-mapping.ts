@@ -1,13 +1,8 @@
-// Run records (@ftune/transport's read model) as RunService messages.
+// Run records (@ftune/pipeline's read model) as RunService messages.
+import type { RunRecord, RunStatus, StageRecord, StageStatusName } from '@ftune/pipeline';
 import { pipeline } from '@ftune/proto';
-import {
-  toTimestamp,
-  toTrainingProgress,
-  type RunRecord,
-  type RunStatus,
-  type StageRecord,
-  type StageStatusName,
-} from '@ftune/transport';
+import { toTrainingProgress } from '@ftune/train-jobs';
+import { toTimestamp } from '@ftune/transport';
 
 const { RunState, Stage, StageState } = pipeline;
 

@@ -1,8 +1,8 @@
 // dataset.ingested.v1 → the tokenize stage of @ftune/pipeline → dataset.tokenized.v1.
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics, type DatasetIngested } from '@ftune/contracts';
-import { tokenizeStage } from '@ftune/pipeline';
-import { OnEvent, STAGE_RUNNER, type EventMeta, type StageRunner } from '@ftune/transport';
+import { tokenizeStage, type StageRunner } from '@ftune/pipeline';
+import { OnEvent, STAGE_RUNNER, type EventMeta } from '@ftune/transport';
 
 @Injectable()
 export class TokenizeKafkaController {

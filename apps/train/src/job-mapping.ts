@@ -1,6 +1,7 @@
-// Job records (@ftune/transport) as TrainingService messages.
+// Job records (@ftune/train-jobs) as TrainingService messages.
 import { train } from '@ftune/proto';
-import { toTimestamp, toTrainingProgress, type JobRecord, type JobStatus } from '@ftune/transport';
+import { toTrainingProgress, type JobRecord, type JobStatus } from '@ftune/train-jobs';
+import { toTimestamp } from '@ftune/transport';
 
 const STATES: Record<JobStatus, train.JobState> = {
   queued: train.JobState.JOB_STATE_QUEUED,

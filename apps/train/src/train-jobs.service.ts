@@ -3,15 +3,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { newEnvelope, Topics, validateEvent, type DatasetTokenized } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';
-import {
-  PRODUCER,
-  JOB_RUNNER,
-  type JobRunner,
-  recordJob,
-  STORE,
-  type EventProducer,
-  type JobRecord,
-} from '@ftune/transport';
+import { JOB_RUNNER, recordJob, type JobRecord, type JobRunner } from '@ftune/train-jobs';
+import { PRODUCER, STORE, type EventProducer } from '@ftune/transport';
 
 @Injectable()
 export class TrainJobs implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -3,19 +3,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { newEnvelope } from '@ftune/contracts';
-import { runConfigPath } from '@ftune/pipeline';
+import { parseRemoteConfig, runConfigPath } from '@ftune/pipeline';
 import { train } from '@ftune/proto';
 import type { ArtifactStore } from '@ftune/storage';
-import {
-  jobFinished,
-  notFound,
-  parseRemoteConfig,
-  readJob,
-  runIdOfJob,
-  STORE,
-  toTrainingProgress,
-  type JobRecord,
-} from '@ftune/transport';
+import { jobFinished, readJob, runIdOfJob, toTrainingProgress, type JobRecord } from '@ftune/train-jobs';
+import { notFound, STORE } from '@ftune/transport';
 import { toJob } from './job-mapping';
 import { TrainJobs } from './train-jobs.service';
 

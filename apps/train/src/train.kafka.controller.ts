@@ -3,7 +3,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics, type DatasetTokenized } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';
-import { cancellation, LOGGER, OnEvent, STORE, type Logger } from '@ftune/transport';
+import { cancellation } from '@ftune/pipeline';
+import { LOGGER, OnEvent, STORE, type Logger } from '@ftune/transport';
 import { TrainJobs } from './train-jobs.service';
 
 @Injectable()

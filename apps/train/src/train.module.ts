@@ -1,15 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { ArtifactStore } from '@ftune/storage';
-import {
-  KAFKA_CONTROLLER,
-  LOGGER,
-  PRODUCER,
-  createJobRunner,
-  JOB_RUNNER,
-  STORE,
-  type EventProducer,
-  type Logger,
-} from '@ftune/transport';
+import { createJobRunner, JOB_RUNNER } from '@ftune/train-jobs';
+import { KAFKA_CONTROLLER, LOGGER, PRODUCER, STORE, type EventProducer, type Logger } from '@ftune/transport';
 import { TrainingGrpcController } from './train.grpc.controller';
 import { TrainKafkaController } from './train.kafka.controller';
 import { TrainJobs } from './train-jobs.service';

@@ -22,13 +22,21 @@ export function dlqTopic(topic: Topic): string {
   return `${topic}.dlq`;
 }
 
-/** The pipeline stages in order, with the topic each consumes and the topic it emits. */
+/**
+ * The pipeline stages in order, with the topic each consumes, the topic it emits and the field of the
+ * emitted event that names the stage's artifact. The one place the stage order is written.
+ */
 export const Stages = [
-  { stage: 'ingest', consumes: Topics.runRequested, emits: Topics.datasetIngested },
-  { stage: 'tokenize', consumes: Topics.datasetIngested, emits: Topics.datasetTokenized },
-  { stage: 'train', consumes: Topics.datasetTokenized, emits: Topics.modelTrained },
-  { stage: 'evaluate', consumes: Topics.modelTrained, emits: Topics.modelEvaluated },
-  { stage: 'audit', consumes: Topics.modelEvaluated, emits: Topics.modelAudited },
+  { stage: 'ingest', consumes: Topics.runRequested, emits: Topics.datasetIngested, artifact: 'datasetDir' },
+  {
+    stage: 'tokenize',
+    consumes: Topics.datasetIngested,
+    emits: Topics.datasetTokenized,
+    artifact: 'tokenizedDir',
+  },
+  { stage: 'train', consumes: Topics.datasetTokenized, emits: Topics.modelTrained, artifact: 'modelDir' },
+  { stage: 'evaluate', consumes: Topics.modelTrained, emits: Topics.modelEvaluated, artifact: 'evalPath' },
+  { stage: 'audit', consumes: Topics.modelEvaluated, emits: Topics.modelAudited, artifact: 'auditPath' },
 ] as const;
 
 export type StageName = (typeof Stages)[number]['stage'];

@@ -1,8 +1,17 @@
-// @ftune/pipeline — The pipeline stage handlers and the in-process event bus that runs them in order.
+// @ftune/pipeline — the pipeline and its run lifecycle: the stage handlers, the stage chain (from
+// contracts' Stages), the one wrapper every host runs a stage in, the run record and its fold, the
+// embedded runner on the in-process bus, and the run's report.
 export * from './bus';
 export * from './config';
+export * from './remote-config';
 export * from './stage';
 export * from './stages';
 export * from './runner';
+export * from './lifecycle/cancellation';
+export * from './lifecycle/chain';
+export * from './lifecycle/run-record';
+export * from './lifecycle/run-records';
+export * from './lifecycle/run-summary';
+export * from './lifecycle/stage-runner';
 export { buildRunReport } from './report';
 export * from './tracking';

@@ -17,7 +17,7 @@ import {
   type Stat,
 } from '@ftune/eval';
 import type { ArtifactStore } from '@ftune/storage';
-import type { RunRecord } from './runner';
+import type { RunSummary } from './lifecycle/run-summary';
 import type { FilterSummary, MitigationReport, TokenizeSummary } from './stages';
 
 function readIf<T>(file: string | undefined): T | undefined {
@@ -28,7 +28,7 @@ const duration = (s: number): string =>
   s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 
 function summarySection(
-  r: RunRecord,
+  r: RunSummary,
   store: ArtifactStore,
   evalResult?: EvalResult,
   audit?: AuditResult,
@@ -170,7 +170,7 @@ function summarySection(
 }
 
 /** The whole report page of a run, from the files in its folder. */
-export function buildRunReport(store: ArtifactStore, r: RunRecord): string {
+export function buildRunReport(store: ArtifactStore, r: RunSummary): string {
   const evalResult = readIf<EvalResult>(r.paths.eval);
   const audit = readIf<AuditResult & { mitigation?: string }>(r.paths.audit);
   const metrics =

@@ -5,7 +5,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Topics, type Topic } from '@ftune/contracts';
 import { describe, expect, it } from 'vitest';
 import { normalizeRunConfig } from './config';
-import { runPipeline, type RunRecord } from './runner';
+import type { RunSummary } from './lifecycle/run-summary';
+import { runPipeline } from './runner';
 
 describe('runPipeline', () => {
   it('marks the run failed with the stage and reason, publishes run.failed and still writes run.json and a report', async () => {
@@ -22,7 +23,7 @@ describe('runPipeline', () => {
     expect(outcome.record.failure?.stage).toBe('ingest');
     expect(outcome.record.failure?.reason).toMatch(/cannot read .*missing\.jsonl/);
     expect(topics).toEqual([Topics.runRequested, Topics.runFailed]);
-    const run = JSON.parse(fs.readFileSync(join(dir, 'runs', 'r-fail', 'run.json'), 'utf8')) as RunRecord;
+    const run = JSON.parse(fs.readFileSync(join(dir, 'runs', 'r-fail', 'run.json'), 'utf8')) as RunSummary;
     expect(run.status).toBe('failed');
     expect(run.stages).toEqual([expect.objectContaining({ stage: 'ingest', status: 'failed' })]);
     expect(run.config.runId).toBe('r-fail');

@@ -1,63 +1,33 @@
-// The embedded pipeline run (`ftune run`, `npm start`): the five stages on the in-process bus, in
-// order run.requested → ingest → tokenize → train → evaluate → audit → run.completed (run.failed
-// with the stage and reason on error). The run config goes to runs/<id>/run-config.json first;
-// stages read it from the store. Every stage goes through runStage, so re-running a run id skips
-// the stages that are complete. At the end: runs/<id>/report.html and runs/<id>/run.json.
+// The embedded pipeline run (`ftune run`, `npm start`): the stages of the chain on the in-process bus,
+// from run.requested to run.completed (run.failed with the stage and reason on error). The run config
+// goes to runs/<id>/run-config.json first; stages read it from the store. Every stage goes through
+// runStage, so re-running a run id skips the stages that are complete; every event is folded into the
+// run's record (lifecycle/run-record.ts). At the end: runs/<id>/report.html and runs/<id>/run.json.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
-import { newEnvelope, Topics, type EventByTopic, type StageName, type Topic } from '@ftune/contracts';
+import { newEnvelope, Topics, type StageName, type Topic } from '@ftune/contracts';
 import { ArtifactStore, checkSegment } from '@ftune/storage';
 import { InProcessBus } from './bus';
 import type { RunConfig } from './config';
 import { buildRunReport } from './report';
-import { runStage, type Stage, type StageContext, type StageProgress } from './stage';
+import { foldRunEvent, newRunRecord } from './lifecycle/run-record';
+import { summarizeRun, type RunFacts, type RunSummary } from './lifecycle/run-summary';
+import {
+  runStage,
+  type Stage,
+  type StageContext,
+  type StageMetrics,
+  type StageNotice,
+  type StageProgress,
+} from './stage';
 import { runConfigPath, STAGES } from './stages';
 import { mlflowSettingsFor, RunTracking, type TrackingOptions } from './tracking';
 
-export type StageStatus = 'done' | 'skipped' | 'failed';
-
-export interface StageTiming {
-  stage: StageName;
-  status: StageStatus;
-  seconds: number;
-  startedAt: string;
-  /** For a skipped stage: how long its work took when it was done (from the earlier run.json). */
-  workSeconds?: number;
-}
-
-export interface RunRecord {
-  runId: string;
-  status: 'succeeded' | 'failed';
-  startedAt: string;
-  finishedAt: string;
-  seconds: number;
-  stages: StageTiming[];
-  failure?: { stage: string; reason: string };
-  /** Key results, when the stages got that far. */
-  results: {
-    counts?: EventByTopic[typeof Topics.datasetIngested]['counts'];
-    tokens?: number;
-    steps?: number;
-    finalLoss?: number;
-    evaluation?: Record<string, number>;
-    audit?: { passed: boolean; reasons: string[] };
-  };
-  config: RunConfig;
-  versions: Record<string, string>;
-  /** The compute backend, as the app chose it (domain code does not choose backends). */
-  backend: Record<string, unknown>;
-  paths: Record<string, string>;
-  /** The run's trace (when it ran with a tracer): open it in Grafana/Tempo. */
-  traceId?: string;
-  /** Where the run's experiment tracking is: the MLflow run (when on), the TensorBoard folder. */
-  tracking?: RunTracking['links'];
-}
-
 export interface RunHooks {
-  onStage?(e: { stage: StageName; status: 'started' | StageStatus; seconds?: number }): void;
+  onStage?(e: { stage: StageName; status: StageNotice['status']; seconds?: number }): void;
   onProgress?(p: StageProgress): void;
   log?(stage: StageName | 'run', message: string): void;
   /** Every event published on the bus (the read model of the run). */
@@ -77,10 +47,12 @@ export interface RunOptions {
   tracer?: Tracer;
   /** MLflow beyond the run config: `--mlflow-uri`, and the environment MLflow reads (default process.env). */
   tracking?: TrackingOptions;
+  /** Where stage durations and failures are recorded. */
+  metrics?: StageMetrics;
 }
 
 export interface RunOutcome {
-  record: RunRecord;
+  record: RunSummary;
   runDir: string;
   reportPath?: string;
   error?: unknown;
@@ -149,14 +121,12 @@ async function pipelineRun(
   pinConfig(store, runId, config);
   const runDir = store.runDir(runId);
   const began = Date.now();
-  const record: RunRecord = {
+  const facts: RunFacts = {
     runId,
-    status: 'failed',
     startedAt: new Date(began).toISOString(),
     finishedAt: '',
     seconds: 0,
     stages: [],
-    results: {},
     config: { ...config, runId },
     versions: {
       ftune: ftuneVersion(),
@@ -168,100 +138,91 @@ async function pipelineRun(
     paths: { runDir, config: store.path(runConfigPath(runId)) },
     ...(traceId ? { traceId } : {}),
   };
+  let record = newRunRecord(runId, config.name ?? '', facts.startedAt);
 
   const tracking = new RunTracking(
     store,
     runId,
-    record.config,
+    facts.config,
     options.mlflow,
     {
       ...(traceId ? { 'ftune.trace_id': traceId } : {}),
       'ftune.model': String(config.model.preset ?? path.basename(config.model.path ?? '')),
-      ...backendAttribute(record.backend),
+      ...backendAttribute(facts.backend),
     },
     (message) => hooks.log?.('run', message),
   );
 
-  const earlier = store.tryReadJson<RunRecord>(`runs/${runId}/run.json`);
+  const earlier = store.tryReadJson<RunSummary>(`runs/${runId}/run.json`);
   const workSeconds = (stage: StageName): number | undefined => {
     const s = earlier?.stages.find((x) => x.stage === stage && x.status !== 'failed');
     return s ? (s.workSeconds ?? s.seconds) : undefined;
   };
   const bus = new InProcessBus();
   let current: StageName | 'run' = 'run';
+  let failureShown = false;
+  const onStage = (n: StageNotice): void => {
+    if (n.status === 'started') {
+      current = n.stage;
+      facts.stages.push({ stage: n.stage, status: 'done', seconds: 0, startedAt: new Date().toISOString() });
+    } else {
+      const timing = facts.stages[facts.stages.length - 1];
+      timing.status = n.status;
+      timing.seconds = n.status === 'failed' ? 0 : (n.seconds ?? 0);
+      const work = n.status === 'skipped' ? workSeconds(n.stage) : undefined;
+      if (work !== undefined) timing.workSeconds = work;
+      if (n.status === 'failed') failureShown = true;
+    }
+    hooks.onStage?.({ stage: n.stage, status: n.status, seconds: n.seconds });
+  };
   const ctxFor = (stage: StageName): StageContext => ({
     store,
     log: (message) => hooks.log?.(stage, message),
     tracer: options.tracer,
-    spanAttributes: backendAttribute(record.backend),
+    spanAttributes: backendAttribute(facts.backend),
     progress: hooks.onProgress,
     emit: (topic, event) => bus.publish(topic, event),
     signal: hooks.signal,
     tracker: tracking.tracker,
+    metrics: options.metrics,
+    onStage,
   });
+  // the record first: a stage's output is folded in before the next stage starts
   for (const topic of Object.values(Topics))
     bus.subscribe(topic, async (e) => {
+      record = foldRunEvent(record, topic, e).record;
       tracking.onEvent(topic, e);
       hooks.onEvent?.(topic, e);
     });
-
-  bus.subscribe(Topics.datasetIngested, async (e) => void (record.results.counts = e.counts));
-  bus.subscribe(Topics.datasetTokenized, async (e) => void (record.results.tokens = e.tokens));
-  bus.subscribe(Topics.modelTrained, async (e) => {
-    record.results.steps = e.steps;
-    record.results.finalLoss = e.finalLoss;
-    record.paths.model = store.path(e.modelDir);
-    record.paths.metrics = store.path(e.metricsPath);
-  });
-  bus.subscribe(Topics.modelEvaluated, async (e) => {
-    record.results.evaluation = e.summary;
-    record.paths.eval = store.path(e.evalPath);
-  });
-  // Stages after the read-model subscribers: a stage's output is recorded before the next stage starts
   const wire = <I extends Topic, O extends Topic>(stage: Stage<I, O>): void => {
     bus.subscribe(stage.consumes, async (event) => {
-      current = stage.name;
-      const t0 = Date.now();
-      const startedAt = new Date(t0).toISOString();
-      hooks.onStage?.({ stage: stage.name, status: 'started' });
-      const { event: out, reused } = await runStage(stage, event, ctxFor(stage.name));
-      const seconds = (Date.now() - t0) / 1000;
-      const status: StageStatus = reused ? 'skipped' : 'done';
-      const work = reused ? workSeconds(stage.name) : undefined;
-      record.stages.push({
-        stage: stage.name,
-        status,
-        seconds,
-        startedAt,
-        ...(work === undefined ? {} : { workSeconds: work }),
-      });
-      hooks.onStage?.({ stage: stage.name, status, seconds });
+      const { event: out } = await runStage(stage, event, ctxFor(stage.name));
       await bus.publish(stage.emits, out);
     });
   };
   for (const s of STAGES) wire(s as unknown as Stage<Topic, Topic>);
   let outcome: RunOutcome | undefined;
   bus.subscribe(Topics.modelAudited, async (e) => {
-    record.results.audit = { passed: e.passed, reasons: e.reasons };
-    record.paths.audit = store.path(e.auditPath);
     current = 'run';
-    record.status = 'succeeded';
-    record.tracking = tracking.links;
-    const reportPath = finish(store, record, began);
-    outcome = { record, runDir, reportPath };
-    await bus.publish(Topics.runCompleted, {
+    const completed = {
       ...newEnvelope(runId),
-      status: 'succeeded',
+      status: 'succeeded' as const,
       runDir: `runs/${runId}`,
       reportPath: `runs/${runId}/report.html`,
       auditPassed: e.passed,
-    });
+    };
+    // the report is written before run.completed goes out (its listeners read it): drawn from the
+    // record as that event leaves it
+    facts.tracking = tracking.links;
+    const summary = summarizeRun(foldRunEvent(record, Topics.runCompleted, completed).record, facts, store);
+    outcome = { record: summary, runDir, reportPath: finish(store, summary, began) };
+    await bus.publish(Topics.runCompleted, completed);
   });
 
   try {
     await bus.publish(Topics.runRequested, {
       ...newEnvelope(runId),
-      config: record.config as unknown as Record<string, unknown>,
+      config: facts.config as unknown as Record<string, unknown>,
     });
     if (!outcome) throw new Error('the pipeline ended without an audit result');
     await tracking.end('FINISHED');
@@ -269,26 +230,28 @@ async function pipelineRun(
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const stage = current;
-    if (stage !== 'run')
-      record.stages.push({ stage, status: 'failed', seconds: 0, startedAt: new Date().toISOString() });
-    record.status = 'failed';
-    record.failure = { stage, reason };
-    record.tracking = tracking.links;
-    hooks.onStage?.({ stage: stage === 'run' ? 'audit' : stage, status: 'failed' });
-    let reportPath: string | undefined;
-    try {
-      reportPath = finish(store, record, began);
-    } catch {
-      reportPath = undefined;
+    facts.failure = { stage, reason };
+    facts.tracking = tracking.links;
+    if (!failureShown) {
+      if (stage !== 'run')
+        facts.stages.push({ stage, status: 'failed', seconds: 0, startedAt: new Date().toISOString() });
+      hooks.onStage?.({ stage: stage === 'run' ? 'audit' : stage, status: 'failed' });
     }
     try {
       await bus.publish(Topics.runFailed, { ...newEnvelope(runId), stage, reason });
     } catch {
       // a failing listener must not hide the stage error
     }
+    const summary = summarizeRun(record, facts, store);
+    let reportPath: string | undefined;
+    try {
+      reportPath = finish(store, summary, began);
+    } catch {
+      reportPath = undefined;
+    }
     if (reportPath) tracking.tracker.artifact(reportPath, 'report.html');
     await tracking.end(error instanceof UserError && error.exitCode === 130 ? 'KILLED' : 'FAILED');
-    return { record, runDir, reportPath, error };
+    return { record: summary, runDir, reportPath, error };
   }
 }
 
@@ -298,7 +261,7 @@ function backendAttribute(backend: Record<string, unknown>): Record<string, stri
 }
 
 /** Writes report.html (as far as the run got) and run.json. */
-function finish(store: ArtifactStore, record: RunRecord, began: number): string | undefined {
+function finish(store: ArtifactStore, record: RunSummary, began: number): string | undefined {
   record.finishedAt = new Date().toISOString();
   record.seconds = (Date.now() - began) / 1000;
   let reportPath: string | undefined;

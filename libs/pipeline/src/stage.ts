@@ -1,9 +1,11 @@
 // A pipeline stage: a stateless handler `(event, artifact store) → artifacts + next event`. The same
-// stages run on the in-process bus (`ftune run`, `npm start`) and behind Kafka (the services).
-// `runStage` makes every stage idempotent: a stage whose completion marker exists is not redone,
-// its recorded output event is re-emitted; an incomplete stage folder is cleared and redone.
-// Given a tracer, each stage runs in a span `stage <name>` (run id, stage, the figures its output
-// event carries, warnings as span events, error status on failure): @opentelemetry/api only.
+// stages run on the in-process bus (`ftune run`, `npm start`), behind Kafka (the services) and in the
+// training job. `runStage` is the one wrapper every host runs a stage in: it makes the stage idempotent
+// (a stage whose completion marker exists is not redone, its recorded output event is re-emitted; an
+// incomplete stage folder is cleared and redone), runs it in a span `stage <name>` given a tracer (run
+// id, stage, the figures its output event carries, warnings as span events, error status on failure:
+// @opentelemetry/api only), records its duration and failures in the host's metrics, and tells the
+// host when it starts, ends, is skipped or fails (the host logs or draws that).
 import { SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { newEnvelope, validateEvent, type EventByTopic, type StageName, type Topic } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';
@@ -36,6 +38,41 @@ export interface StageContext {
   spanAttributes?: Attributes;
   /** The run's experiment tracking (MLflow, TensorBoard), opened by the process running the stage. */
   tracker?: RunTracker;
+  /** Where the stage's duration and failures are recorded. */
+  metrics?: StageMetrics;
+  /** Told when the stage starts, ends, is skipped or fails. */
+  onStage?(notice: StageNotice): void;
+}
+
+/** Where a host records stage durations and failures (the OpenTelemetry instruments of @ftune/telemetry). */
+export interface StageMetrics {
+  /** The stage did its work in `seconds` (not called when a complete stage's output is re-emitted). */
+  stageDone(stage: StageName, seconds: number, out: object): void;
+  stageFailed(stage: StageName): void;
+}
+
+export interface StageNotice {
+  stage: StageName;
+  runId: string;
+  /** `skipped`: the stage was complete already and its recorded output is re-emitted. */
+  status: 'started' | 'done' | 'skipped' | 'failed';
+  seconds?: number;
+  error?: unknown;
+}
+
+export interface StageRunOptions {
+  /**
+   * Keep what an unfinished attempt left in the stage folder instead of clearing it (the training job
+   * resumes from its last checkpoint there).
+   */
+  resume?: boolean;
+}
+
+export interface StageExecution<O extends Topic> {
+  event: EventByTopic[O];
+  /** True when the stage was complete already and its recorded output was re-emitted. */
+  reused: boolean;
+  seconds: number;
 }
 
 export interface Stage<I extends Topic = Topic, O extends Topic = Topic> {
@@ -112,23 +149,39 @@ export async function runStage<I extends Topic, O extends Topic>(
   stage: Stage<I, O>,
   event: EventByTopic[I],
   ctx: StageContext,
-): Promise<{ event: EventByTopic[O]; reused: boolean }> {
-  const input = validateEvent(stage.consumes, event);
-  return withStageSpan(stage.name, input.runId, ctx, async (c, span) => {
-    span?.setAttributes(eventAttributes(input));
-    const done = c.store.completion(input.runId, stage.name);
-    if (done?.outputs.event) {
-      const again = validateEvent(stage.emits, {
-        ...(done.outputs.event as object),
-        ...newEnvelope(input.runId),
-      });
-      span?.setAttributes({ reused: true, ...eventAttributes(again) });
-      return { event: again, reused: true };
-    }
-    c.store.resetStage(input.runId, stage.name);
-    const out = validateEvent(stage.emits, await stage.handle(input, c));
-    c.store.markComplete(input.runId, stage.name, { event: out });
-    span?.setAttributes({ reused: false, ...eventAttributes(out) });
-    return { event: out, reused: false };
-  });
+  options: StageRunOptions = {},
+): Promise<StageExecution<O>> {
+  const began = Date.now();
+  const notice = (status: StageNotice['status'], extra: Partial<StageNotice> = {}) =>
+    ctx.onStage?.({ stage: stage.name, runId: event.runId, status, ...extra });
+  notice('started');
+  try {
+    const input = validateEvent(stage.consumes, event);
+    const { event: out, reused } = await withStageSpan(stage.name, input.runId, ctx, async (c, span) => {
+      span?.setAttributes(eventAttributes(input));
+      const done = c.store.completion(input.runId, stage.name);
+      if (done?.outputs.event) {
+        const again = validateEvent(stage.emits, {
+          ...(done.outputs.event as object),
+          ...newEnvelope(input.runId),
+        });
+        span?.setAttributes({ reused: true, ...eventAttributes(again) });
+        return { event: again, reused: true };
+      }
+      if (!options.resume) c.store.resetStage(input.runId, stage.name);
+      const made = validateEvent(stage.emits, await stage.handle(input, c));
+      c.store.markComplete(input.runId, stage.name, { event: made });
+      span?.setAttributes({ reused: false, ...eventAttributes(made) });
+      return { event: made, reused: false };
+    });
+    const seconds = (Date.now() - began) / 1000;
+    if (!reused) ctx.metrics?.stageDone(stage.name, seconds, out);
+    notice(reused ? 'skipped' : 'done', { seconds });
+    return { event: out, reused, seconds };
+  } catch (error) {
+    // a stage stopped on purpose (cancel, shutdown) has not failed
+    if (!ctx.signal?.aborted) ctx.metrics?.stageFailed(stage.name);
+    notice('failed', { seconds: (Date.now() - began) / 1000, error });
+    throw error;
+  }
 }

@@ -114,3 +114,19 @@ export function recordIngestCounts(m: FtuneInstruments, event: object): void {
   m.recordsIngested.add(counts.train + counts.validation + counts.test);
   m.recordsRejected.add(counts.rejected);
 }
+
+/**
+ * The stage metrics of @ftune/pipeline's stage wrapper (its StageMetrics) on these instruments: a
+ * stage's wall time, ingest's record counts, failures.
+ */
+export function stageMetrics(m: FtuneInstruments) {
+  return {
+    stageDone(stage: string, seconds: number, out: object): void {
+      m.stageDuration.record(seconds, { [METRIC_ATTRIBUTES.stage]: stage });
+      if (stage === 'ingest') recordIngestCounts(m, out);
+    },
+    stageFailed(stage: string): void {
+      m.stageFailures.add(1, { [METRIC_ATTRIBUTES.stage]: stage });
+    },
+  };
+}

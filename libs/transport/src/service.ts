@@ -8,8 +8,9 @@ import { Global, Module, type DynamicModule, type INestMicroservice, type Type }
 import { NestFactory } from '@nestjs/core';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Kafka } from 'kafkajs';
+import { StageRunner } from '@ftune/pipeline';
 import { ArtifactStore } from '@ftune/storage';
-import { activeTelemetry } from '@ftune/telemetry';
+import { activeTelemetry, stageMetrics } from '@ftune/telemetry';
 import { BearerAuthGuard } from './auth';
 import { consumerGroup, loadServiceConfig, type Env, type ServiceConfig, type ServiceName } from './config';
 import { StageConsumer } from './consumer';
@@ -17,8 +18,7 @@ import { GrpcErrorFilter, grpcServerOptions } from './grpc';
 import { createKafka, ensureTopics, EventProducer } from './kafka';
 import { createLogger, nestLogger, type Logger } from './log';
 import { eventHandlers } from './on-event';
-import { StageRunner } from './stage-runner';
-import { pollConsumerLag, RpcMetricsInterceptor } from './telemetry';
+import { pollConsumerLag, RpcMetricsInterceptor, serviceInstruments, serviceTracer } from './telemetry';
 
 /** Injection tokens of what every service gets (inject with @Inject(TOKEN): the apps run without emitted metadata). */
 export const SERVICE_CONFIG = Symbol('ServiceConfig');
@@ -50,7 +50,16 @@ function transportModule(deps: ServiceDeps): DynamicModule {
       { provide: STORE, useValue: deps.store },
       { provide: KAFKA, useValue: deps.kafka },
       { provide: PRODUCER, useValue: deps.producer },
-      { provide: STAGE_RUNNER, useValue: new StageRunner(deps.store, deps.producer, deps.log) },
+      {
+        provide: STAGE_RUNNER,
+        useValue: new StageRunner({
+          store: deps.store,
+          publish: (topic, event) => deps.producer.publish(topic, event),
+          log: deps.log,
+          tracer: serviceTracer(),
+          metrics: () => stageMetrics(serviceInstruments()),
+        }),
+      },
     ],
     exports: [SERVICE_CONFIG, LOGGER, STORE, KAFKA, PRODUCER, STAGE_RUNNER],
   };

@@ -14,5 +14,6 @@ export const lib = {
   telemetry: () => require('@ftune/telemetry') as typeof import('@ftune/telemetry'),
   tracking: () => require('@ftune/tracking') as typeof import('@ftune/tracking'),
   trainer: () => require('@ftune/trainer') as typeof import('@ftune/trainer'),
+  trainJobs: () => require('@ftune/train-jobs') as typeof import('@ftune/train-jobs'),
   transport: () => require('@ftune/transport') as typeof import('@ftune/transport'),
 };

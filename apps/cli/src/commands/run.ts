@@ -5,8 +5,8 @@
 import { trace } from '@opentelemetry/api';
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
-import { Topics, type EventByTopic } from '@ftune/contracts';
-import type { RunConfig, RunRecord, StageProgress } from '@ftune/pipeline';
+import { Topics, type EventByTopic, type StageName } from '@ftune/contracts';
+import type { RunConfig, RunSummary, StageProgress } from '@ftune/pipeline';
 import { lib } from './libs';
 import { positiveInt } from './tokenize';
 import { runRemoteCommand, type RemoteFlags } from './run-remote';
@@ -21,16 +21,17 @@ interface RunFlags {
   mlflowUri?: string;
 }
 
-const STAGE_NAMES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
-
 function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** Progress lines or bars on stderr, at most a few per second. */
-function progressView(tty: boolean): {
-  stage(name: string, status: string, seconds?: number): void;
+/** Progress lines or bars on stderr, at most a few per second; `place` numbers a stage ("2/5"). */
+function progressView(
+  tty: boolean,
+  place: (stage: StageName) => string,
+): {
+  stage(name: StageName, status: string, seconds?: number): void;
   progress(p: StageProgress): void;
   log(stage: string, message: string): void;
 } {
@@ -47,11 +48,11 @@ function progressView(tty: boolean): {
   };
   return {
     stage(name, status, seconds) {
-      const n = STAGE_NAMES.indexOf(name) + 1;
-      if (status === 'started') line(`[${n}/5] ${name}…`);
-      else if (status === 'skipped') line(`[${n}/5] ${name}: already complete, skipped`);
-      else if (status === 'done') line(`[${n}/5] ${name}: done in ${seconds?.toFixed(1) ?? '?'} s`);
-      else line(`[${n}/5] ${name}: failed`);
+      const n = place(name);
+      if (status === 'started') line(`[${n}] ${name}…`);
+      else if (status === 'skipped') line(`[${n}] ${name}: already complete, skipped`);
+      else if (status === 'done') line(`[${n}] ${name}: done in ${seconds?.toFixed(1) ?? '?'} s`);
+      else line(`[${n}] ${name}: failed`);
     },
     progress(p) {
       const now = Date.now();
@@ -85,7 +86,7 @@ function progressView(tty: boolean): {
   };
 }
 
-function summaryTable(r: RunRecord): string {
+function summaryTable(r: RunSummary): string {
   const rows: Array<[string, string]> = [];
   for (const s of r.stages)
     rows.push([
@@ -161,15 +162,10 @@ export function registerRun(program: Command): void {
           );
         return runRemoteCommand(file, flags);
       }
-      const { loadRunConfig, runPipeline } = lib.pipeline();
+      const { loadRunConfig, runPipeline, STAGE_COUNT, stageNumber } = lib.pipeline();
       const { describeChoice, initBackend } = lib.compute();
-      const {
-        activeTelemetry,
-        ftuneInstruments,
-        METRIC_ATTRIBUTES,
-        recordIngestCounts,
-        recordTrainingProgress,
-      } = lib.telemetry();
+      const { activeTelemetry, ftuneInstruments, METRIC_ATTRIBUTES, recordTrainingProgress, stageMetrics } =
+        lib.telemetry();
       const config = loadRunConfig(file);
       if (flags.runsDir)
         config.runsDir = flags.runsDir.startsWith('/') ? flags.runsDir : `${process.cwd()}/${flags.runsDir}`;
@@ -183,7 +179,10 @@ export function registerRun(program: Command): void {
 
       const choice = await initBackend();
       process.stderr.write(`${describeChoice(choice)[0]}\n`);
-      const view = progressView(Boolean(process.stderr.isTTY));
+      const view = progressView(
+        Boolean(process.stderr.isTTY),
+        (stage) => `${stageNumber(stage)}/${STAGE_COUNT}`,
+      );
       const controller = new AbortController();
       const stop = (): void => {
         if (controller.signal.aborted) process.exit(130);
@@ -203,19 +202,13 @@ export function registerRun(program: Command): void {
           backend: { ...choice.info },
           tracer: traced ? trace.getTracer('ftune') : undefined,
           tracking: { mlflowUri: flags.mlflowUri },
+          metrics: metrics && stageMetrics(metrics),
           hooks: {
-            onStage: (e) => {
-              view.stage(e.stage, e.status, e.seconds);
-              const stage = { [METRIC_ATTRIBUTES.stage]: e.stage };
-              if (e.status === 'done' && e.seconds !== undefined)
-                metrics?.stageDuration.record(e.seconds, stage);
-              if (e.status === 'failed') metrics?.stageFailures.add(1, stage);
-            },
+            onStage: (e) => view.stage(e.stage, e.status, e.seconds),
             onProgress: (p) => view.progress(p),
             log: (stage, message) => view.log(stage, message),
             onEvent: (topic, e) => {
               if (!metrics) return;
-              if (topic === Topics.datasetIngested) recordIngestCounts(metrics, e as object);
               if (topic === Topics.trainingProgress) {
                 const p = e as EventByTopic[typeof Topics.trainingProgress];
                 recordTrainingProgress(metrics, p, { [METRIC_ATTRIBUTES.runId]: p.runId });

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readUserFile, UserError } from '@ftune/common';
-// the light config module only: the transport library itself loads NestJS, gRPC and Kafka
-import { SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from '@ftune/transport/src/config';
+// the service kit's configuration alone: the kit itself loads NestJS, gRPC and Kafka
+import { SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from '@ftune/transport/config';
 
 interface ServeFlags {
   service?: string;
@@ -21,6 +21,8 @@ interface ServeFlags {
 }
 
 function applyFlags(flags: ServeFlags): void {
+  // the train service's job runner starts `ftune train-job` through this entry
+  process.env.FTUNE_CLI_ENTRY ??= require.resolve('@ftune/cli/bin/ftune.js');
   if (flags.brokers) process.env.FTUNE_KAFKA_BROKERS = flags.brokers;
   if (flags.artifacts) process.env.FTUNE_ARTIFACTS_DIR = resolve(flags.artifacts);
   // the token comes from a file, never from the command line, where `ps` shows it to every user
@@ -50,7 +52,7 @@ async function serveAll(flags: ServeFlags): Promise<void> {
   const base = flags.portBase ? Number(flags.portBase) : undefined;
   if (base !== undefined && (!Number.isInteger(base) || base < 1 || base > 65530))
     throw new UserError(`--port-base: expected a port, got "${flags.portBase}"`);
-  const bin = resolve(__dirname, '../../bin/ftune.js');
+  const bin = process.env.FTUNE_CLI_ENTRY as string;
   const children = new Map<ServiceName, ChildProcess>();
   for (const [i, name] of SERVICE_NAMES.entries()) {
     const port = String(base !== undefined ? base + i : SERVICE_PORTS[name]);

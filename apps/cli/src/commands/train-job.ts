@@ -14,8 +14,8 @@ export function registerTrainJob(program: Command): void {
     .option('--resume', 'resume from the last checkpoint (always on: a job only ever resumes)')
     .action(async (flags: { runId: string }) => {
       const runId = checkSegment(flags.runId);
-      const { createKafka, createLogger, EventProducer, loadServiceConfig, runTrainJobAttempt } =
-        lib.transport();
+      const { createKafka, createLogger, EventProducer, loadServiceConfig } = lib.transport();
+      const { runTrainJobAttempt } = lib.trainJobs();
       const { describeChoice, initBackend } = lib.compute();
       const config = loadServiceConfig('train', process.env, { requireAuth: false });
       const log = createLogger({ service: 'train-job', runId });

@@ -3,20 +3,15 @@
 // starts it through a job runner and commits its input offset. The job (`ftune train-job --run-id X
 // --resume`, a child process locally, a Kubernetes Job in the cluster) updates the record, emits
 // training.progress.v1 and model.trained.v1, and resumes from its last checkpoint when restarted.
-import type { DatasetTokenized, Envelope, TrainingProgress } from '@ftune/contracts';
+import type { DatasetTokenized } from '@ftune/contracts';
+import type { RunProgress } from '@ftune/pipeline';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
 import { traceEnv } from '@ftune/telemetry';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** A training.progress.v1 report without its envelope, with the time it was made. */
-export type JobProgress = Omit<TrainingProgress, keyof Envelope> & { reportedAt: string };
-
-/** The figures of a training.progress.v1 event as a JobProgress. */
-export function progressOf(event: TrainingProgress): JobProgress {
-  const { runId: _r, eventId: _e, occurredAt, ...figures } = event;
-  return { ...figures, reportedAt: occurredAt };
-}
+export type JobProgress = RunProgress;
 
 export interface JobRecord {
   jobId: string;

@@ -1,26 +1,35 @@
 // The body of one training job attempt (`ftune train-job --run-id X --resume`): runs the train stage of
-// @ftune/pipeline for the recorded job outside any Kafka message, resuming from the stage folder's
-// last checkpoint, reports progress into the job record and as training.progress.v1, then records the
-// stage complete and emits model.trained.v1. SIGTERM/SIGINT and a cancelled run stop it after a
-// checkpoint. A job whose stage is already complete only re-emits its result.
+// @ftune/pipeline in its stage wrapper (runStage: completion marker, span, metrics) for the recorded job
+// outside any Kafka message, resuming from the stage folder's last checkpoint, reports progress into
+// the job record and as training.progress.v1, then emits model.trained.v1. SIGTERM/SIGINT and a
+// cancelled run stop it after a checkpoint. A job whose stage is already complete only re-emits its result.
 import { context, SpanStatusCode } from '@opentelemetry/api';
-import { newEnvelope, Topics, validateEvent, type EventByTopic, type Topic } from '@ftune/contracts';
+import { newEnvelope, Topics, type EventByTopic, type Topic } from '@ftune/contracts';
 import {
   attachStageTracker,
-  eventAttributes,
+  cancellation,
+  progressOf,
+  runStage,
   trainStage,
-  withStageSpan,
   type StageContext,
 } from '@ftune/pipeline';
-import { activeTelemetry, contextFromEnv, METRIC_ATTRIBUTES, recordTrainingProgress } from '@ftune/telemetry';
+import {
+  activeTelemetry,
+  contextFromEnv,
+  METRIC_ATTRIBUTES,
+  recordTrainingProgress,
+  stageMetrics,
+} from '@ftune/telemetry';
 import type { ArtifactStore } from '@ftune/storage';
 import { UserError } from '@ftune/common';
-import { errorText } from './consumer';
-import type { EventProducer } from './kafka';
-import type { Logger } from './log';
-import { cancellation } from './runs';
-import { serviceInstruments, serviceTracer } from './telemetry';
-import { progressOf, readJob, updateJob } from './train-jobs';
+import {
+  errorText,
+  serviceInstruments,
+  serviceTracer,
+  type EventProducer,
+  type Logger,
+} from '@ftune/transport';
+import { readJob, updateJob } from './train-jobs';
 
 export interface TrainJobDeps {
   store: ArtifactStore;
@@ -62,17 +71,6 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
     log.info(`job is ${job.state}; nothing to do`);
     return 0;
   }
-  const done = store.completion(runId, 'train');
-  if (done?.outputs.event) {
-    const out = validateEvent(Topics.modelTrained, {
-      ...(done.outputs.event as object),
-      ...newEnvelope(runId),
-    });
-    await producer.publish(Topics.modelTrained, out);
-    markSucceeded(store, runId, out);
-    log.info('train stage already complete; result re-emitted');
-    return 0;
-  }
 
   const abort = new AbortController();
   let cancelReason: string | undefined;
@@ -108,6 +106,11 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
     warn: (message, fields) => log.warn(message, fields),
     signal: abort.signal,
     tracer: serviceTracer(),
+    metrics: stageMetrics(serviceInstruments()),
+    onStage: ({ status }) => {
+      if (status === 'started') log.info('training', { attempt: job.attempt });
+      if (status === 'skipped') log.info('train stage already complete; result re-emitted');
+    },
     emit: async <T extends Topic>(topic: T, event: EventByTopic[T]) => {
       if (topic === Topics.trainingProgress) {
         const p = event as EventByTopic[typeof Topics.trainingProgress];
@@ -136,27 +139,17 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
       j.state = 'running';
       j.pid = process.pid;
     });
-    log.info('training', { attempt: job.attempt });
-    const began = Date.now();
-    const out = await withStageSpan('train', runId, ctx, async (c, span) => {
-      const trained = await trainStage.handle(job.input, c);
-      span?.setAttributes({ reused: false, ...eventAttributes(trained) });
-      return trained;
-    });
+    // the stage folder keeps the last checkpoint of an earlier attempt: resume from it
+    const { event, reused } = await runStage(trainStage, job.input, ctx, { resume: true });
     if (abort.signal.aborted) return stopped(store, runId, cancelReason, log);
-    const event = validateEvent(Topics.modelTrained, out);
-    store.markComplete(runId, 'train', { event });
     await producer.publish(Topics.modelTrained, event);
     markSucceeded(store, runId, event);
-    // this attempt's wall time (a resumed job counts the part after its checkpoint)
-    serviceInstruments().stageDuration.record((Date.now() - began) / 1000, {
-      [METRIC_ATTRIBUTES.stage]: 'train',
-    });
-    log.info('training finished', {
-      modelDir: event.modelDir,
-      steps: event.steps,
-      finalLoss: event.finalLoss,
-    });
+    if (!reused)
+      log.info('training finished', {
+        modelDir: event.modelDir,
+        steps: event.steps,
+        finalLoss: event.finalLoss,
+      });
     return 0;
   } catch (error) {
     if (abort.signal.aborted) return stopped(store, runId, cancelReason, log);
@@ -166,7 +159,6 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
       j.error = reason;
     });
     await producer.publish(Topics.runFailed, { ...newEnvelope(runId), stage: 'train', reason });
-    serviceInstruments().stageFailures.add(1, { [METRIC_ATTRIBUTES.stage]: 'train' });
     log.error('training failed', { error: reason });
     return 1;
   } finally {

@@ -10,9 +10,8 @@ import { request } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import type { ArtifactStore } from '@ftune/storage';
 import { UserError } from '@ftune/common';
+import type { EventProducer, Logger } from '@ftune/transport';
 import { ProcessJobRunner, type JobRunner } from './job-runner';
-import type { EventProducer } from './kafka';
-import type { Logger } from './log';
 import { cancelJobRecord, jobFinished, readJob, updateJob } from './train-jobs';
 
 const SA = '/var/run/secrets/kubernetes.io/serviceaccount';

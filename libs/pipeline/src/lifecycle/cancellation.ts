@@ -1,5 +1,5 @@
-// Run-level facts the services share through the artifact store (no service keeps state of its own):
-// whether a run was cancelled, recorded by the pipeline service and read by every stage before it starts.
+// Whether a run was cancelled: recorded in the artifact store by the pipeline service (CancelRun) and
+// read by every stage before it starts and by the training job while it runs.
 import type { ArtifactStore } from '@ftune/storage';
 import { checkSegment } from '@ftune/storage';
 

@@ -5,13 +5,12 @@
 // with SIGTERM (the trainer writes a checkpoint and exits); service shutdown stops the children it
 // started, which resume when the service starts again.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { UserError } from '@ftune/common';
 import { newEnvelope, Topics } from '@ftune/contracts';
+import { cancellation } from '@ftune/pipeline';
 import type { ArtifactStore } from '@ftune/storage';
 import { traceEnv } from '@ftune/telemetry';
-import type { EventProducer } from './kafka';
-import type { Logger } from './log';
-import { cancellation } from './runs';
+import type { EventProducer, Logger } from '@ftune/transport';
 import { jobFinished, cancelJobRecord, processAlive, readJob, updateJob } from './train-jobs';
 
 export interface JobRunnerOptions {
@@ -22,11 +21,16 @@ export interface JobRunnerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export const DEFAULT_JOB_COMMAND = [
-  process.execPath,
-  resolve(__dirname, '../../../apps/cli/bin/ftune.js'),
-  'train-job',
-];
+/**
+ * `ftune train-job` through the CLI entry that `ftune serve` names in FTUNE_CLI_ENTRY (the @ftune/cli
+ * package's `bin/ftune.js` export): the CLI starts the services, so it tells them where it is.
+ */
+export function defaultJobCommand(env: NodeJS.ProcessEnv = process.env): string[] {
+  const entry = env.FTUNE_CLI_ENTRY;
+  if (!entry)
+    throw new UserError('FTUNE_CLI_ENTRY is not set: start the train service with `ftune serve` (or set it)');
+  return [process.execPath, entry, 'train-job'];
+}
 
 /** Starts, cancels and resumes training jobs (a child process each here; a Kubernetes Job in ./k8s-job-runner.ts). */
 export interface JobRunner {
@@ -50,7 +54,7 @@ export class ProcessJobRunner implements JobRunner {
     private readonly log: Logger,
     private readonly options: JobRunnerOptions = {},
   ) {
-    this.command = options.command ?? DEFAULT_JOB_COMMAND;
+    this.command = options.command ?? defaultJobCommand();
     this.maxAttempts = options.maxAttempts ?? 3;
     this.restartDelayMs = options.restartDelayMs ?? 1000;
   }

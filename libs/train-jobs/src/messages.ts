@@ -1,6 +1,7 @@
-// Shared gRPC message mappings of the services' records (ts-proto types from @ftune/proto).
+// A training job's progress as the TrainingProgress message (ts-proto types from @ftune/proto), shared by
+// the train service's jobs and the pipeline service's runs.
 import type { train } from '@ftune/proto';
-import { toTimestamp } from './grpc';
+import { toTimestamp } from '@ftune/transport';
 import type { JobProgress } from './train-jobs';
 
 export function toTrainingProgress(p: JobProgress): train.TrainingProgress {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { newEnvelope } from '@ftune/contracts';
 import { ArtifactStore } from '@ftune/storage';
 import { jobManifest, jobName, KubernetesJobRunner, type KubeApi } from './k8s-job-runner';
-import { createLogger } from './log';
+import { createLogger } from '@ftune/transport';
 import { readJob, recordJob } from './train-jobs';
 
 // The shape of the Helm chart's train-job template (k8s/chart/ftune/templates/train-job.yaml).

@@ -3,7 +3,7 @@
 // root; the runs folder is the store itself. Text size is bounded.
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '@ftune/common';
-import { normalizeRunConfig, type RunConfig } from '@ftune/pipeline';
+import { normalizeRunConfig, type RunConfig } from './config';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
 
 export const MAX_CONFIG_BYTES = 256 * 1024;

@@ -2,11 +2,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newEnvelope, Topics } from '@ftune/contracts';
+import { newEnvelope, Topics, type EventByTopic, type Topic } from '@ftune/contracts';
 import { ArtifactStore } from '@ftune/storage';
-import { foldEvent, newRunRecord, RunRecords } from './run-records';
+import { foldRunEvent, newRunRecord, type RunRecord } from './run-record';
+import { RunRecords } from './run-records';
 
 const env = (runId = 'r1') => newEnvelope(runId);
+
+/** Folds one event into `r` in place (foldRunEvent itself returns a new record); answers the changes. */
+function foldEvent<T extends Topic>(r: RunRecord, topic: T, event: EventByTopic[T]) {
+  const { record, changes } = foldRunEvent(r, topic, event);
+  Object.assign(r, record);
+  return changes;
+}
 
 describe('run records folded from events', () => {
   it('follows the stages in order and ends with the run', () => {
@@ -44,6 +52,16 @@ describe('run records folded from events', () => {
     // a finished run stays finished, whatever arrives late
     expect(foldEvent(r, Topics.runFailed, { ...env(), stage: 'audit', reason: 'late' })).toEqual([]);
     expect(r.state).toBe('succeeded');
+  });
+
+  it('leaves the record it was given untouched', () => {
+    const r = newRunRecord('r1', 'demo');
+    const before = JSON.stringify(r);
+    const { record, changes } = foldRunEvent(r, Topics.runRequested, { ...env(), config: {} });
+    expect(changes.length).toBeGreaterThan(0);
+    expect(record).not.toBe(r);
+    expect(record.state).toBe('running');
+    expect(JSON.stringify(r)).toBe(before);
   });
 
   it('is idempotent on redelivery and ignores older progress', () => {
