@@ -45,10 +45,18 @@ export async function ensureTopics(kafka: Kafka, prefix = '', partitions = 3): P
   }
 }
 
-/** Publishes events, keyed by run id, acknowledged by all in-sync replicas before it resolves. */
+/**
+ * Publishes events, keyed by run id, acknowledged by all in-sync replicas before it resolves. A failed
+ * connect or send is not kept: the next send connects again, so a producer outlives an outage longer
+ * than the client's own retries (kafkajs leaves a producer disconnected until it is connected anew).
+ * `healthy` is false for FAILURE_MEMORY_MS after a send failed on the way to the broker, or until one
+ * succeeds (the service's health check reads it; an idle service is not kept unready for ever).
+ */
 export class EventProducer {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
+  private failedAt: number | undefined;
+  static readonly FAILURE_MEMORY_MS = 30_000;
 
   /** `prefix` is prepended to every topic it sends to (KafkaSettings.topicPrefix). */
   constructor(
@@ -76,13 +84,25 @@ export class EventProducer {
     value: string,
     headers?: Record<string, string>,
   ): Promise<void> {
-    this.connected ??= this.producer.connect();
-    await this.connected;
-    await this.producer.send({
-      topic: this.prefix + topic,
-      acks: -1,
-      messages: [{ key, value, headers }],
-    });
+    try {
+      this.connected ??= this.producer.connect();
+      await this.connected;
+      await this.producer.send({
+        topic: this.prefix + topic,
+        acks: -1,
+        messages: [{ key, value, headers }],
+      });
+      this.failedAt = undefined;
+    } catch (error) {
+      this.connected = undefined;
+      if (!refusedByBroker(error)) this.failedAt = Date.now();
+      throw error;
+    }
+  }
+
+  /** false after a connect or send failed on the way to the broker, until one succeeds or 30 s pass. */
+  get healthy(): boolean {
+    return this.failedAt === undefined || Date.now() - this.failedAt > EventProducer.FAILURE_MEMORY_MS;
   }
 
   async close(): Promise<void> {
@@ -92,4 +112,11 @@ export class EventProducer {
       this.connected = undefined;
     }
   }
+}
+
+/** The broker answered and refused the request for good (a message too large…): no outage. */
+function refusedByBroker(error: unknown): boolean {
+  let root = error as { cause?: unknown; name?: string; retriable?: boolean } | undefined;
+  while (root?.cause) root = root.cause as typeof root;
+  return root?.name === 'KafkaJSProtocolError' && root.retriable === false;
 }
