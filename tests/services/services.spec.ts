@@ -187,6 +187,12 @@ describe('the six services over gRPC and Kafka', { timeout: 300_000 }, () => {
     expect(get.run?.stages.map((s) => s.state)).toEqual([3, 3, 3, 3, 3]);
   });
 
+  it('refuses a second StartRun of a run id with another config (ALREADY_EXISTS)', async () => {
+    const other = CONFIG.replace('maxRecords: 200', 'maxRecords: 199');
+    expect(await codeOf(unary(runs, 'startRun', { config: other, runId: 'e2e-a', datasetId: '' }))).toBe(6);
+    expect((await start('e2e-a')).created).toBe(false);
+  });
+
   it('audits the dataset and the model of a run on request (BiasAuditService)', async () => {
     const client = grpcClient('audit', cluster.address('audit'), cluster.token);
     try {

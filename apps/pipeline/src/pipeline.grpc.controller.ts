@@ -1,24 +1,28 @@
-// RunService: StartRun validates and records a run and emits run.requested.v1; GetRun, ListRuns and
+// RunService: StartRun validates and records a run and emits run.requested.v1 (a run whose event the
+// broker has not taken yet stays in the outbox: lifecycle/outbox.ts of @ftune/pipeline); GetRun, ListRuns and
 // WatchRun answer from the run records; CancelRun records the cancellation in the store (stages and
 // the training job read it) and in the record.
+import { status } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
-import { newEnvelope, Topics } from '@ftune/contracts';
 import {
+  awaitsRequest,
   isFinished,
   markCancelled,
   mlflowSettingsFor,
   newRunRecord,
   parseRemoteConfig,
+  requestRun,
   runConfigPath,
   RunRecords,
+  type Publish,
   type RunChange,
   type RunRecord,
 } from '@ftune/pipeline';
 import { pipeline } from '@ftune/proto';
-import { checkSegment, type ArtifactStore } from '@ftune/storage';
-import { notFound, PRODUCER, STORE, type EventProducer } from '@ftune/transport';
+import { checkSegment, createExclusive, type ArtifactStore } from '@ftune/storage';
+import { GrpcError, notFound, PRODUCER, STORE, type EventProducer } from '@ftune/transport';
 import { runStateOf, toRun, toStageStatus } from './run-mapping';
 
 @Controller()
@@ -30,6 +34,8 @@ export class RunGrpcController implements pipeline.RunServiceController {
     @Inject(PRODUCER) private readonly producer: EventProducer,
   ) {}
 
+  private readonly publish: Publish = (topic, event) => this.producer.publish(topic, event);
+
   async startRun(request: pipeline.StartRunRequest): Promise<pipeline.StartRunResponse> {
     const datasetPath = request.datasetId ? this.uploadedDataset(request.datasetId) : undefined;
     const { config, runId } = parseRemoteConfig(request.config, this.store, {
@@ -38,17 +44,30 @@ export class RunGrpcController implements pipeline.RunServiceController {
     });
     mlflowSettingsFor(config, {}); // an MLflow URI that is not http(s) is refused before the run exists
     trace.getActiveSpan()?.setAttribute('ftune.run_id', runId); // StartRun's span is the run trace's root
-    const existing = this.records.get(runId);
-    if (existing) return { run: toRun(existing), created: false };
-    const record = newRunRecord(runId, config.name ?? '');
-    if (!this.records.create(record))
-      return { run: toRun(this.records.get(runId) ?? record), created: false };
-    this.store.writeJson(runConfigPath(runId), config);
-    await this.producer.publish(Topics.runRequested, {
-      ...newEnvelope(runId),
-      config: config as unknown as Record<string, unknown>,
-    });
-    return { run: toRun(record), created: true };
+    // the config first, created exclusively: of two StartRuns for one id with different configs one wins
+    const configText = JSON.stringify(config, null, 2) + '\n';
+    if (!createExclusive(this.store.path(runConfigPath(runId)), configText)) {
+      const pinned = this.store.tryReadJson<unknown>(runConfigPath(runId));
+      if (JSON.stringify(pinned) !== JSON.stringify(JSON.parse(configText)))
+        throw new GrpcError(status.ALREADY_EXISTS, `run ${runId} exists with a different config`);
+    }
+    const created = this.records.create(newRunRecord(runId, config.name ?? ''));
+    let record = this.records.get(runId);
+    if (!record) throw new GrpcError(status.INTERNAL, `run ${runId} was not recorded`);
+    if (awaitsRequest(record)) {
+      try {
+        record = (await requestRun(this.records, this.store, this.publish, runId)) ?? record;
+      } catch (error) {
+        // recorded, not yet requested: the outbox sends run.requested again until the broker takes it
+        throw new GrpcError(
+          status.UNAVAILABLE,
+          `run ${runId} is recorded but the broker did not take run.requested yet (it is sent again): ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      }
+    }
+    return { run: toRun(record), created };
   }
 
   getRun(request: pipeline.GetRunRequest): pipeline.GetRunResponse {

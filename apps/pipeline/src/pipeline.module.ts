@@ -4,11 +4,18 @@ import { KAFKA_CONTROLLER, LOGGER, STORE, type Logger } from '@ftune/transport';
 import type { ArtifactStore } from '@ftune/storage';
 import { RunGrpcController } from './pipeline.grpc.controller';
 import { PipelineKafkaController } from './pipeline.kafka.controller';
+import { RunOutbox } from './run-outbox';
 
 @Module({
   controllers: [RunGrpcController],
   providers: [
-    { provide: RunRecords, useFactory: (store: ArtifactStore) => new RunRecords(store), inject: [STORE] },
+    {
+      provide: RunRecords,
+      useFactory: (store: ArtifactStore, log: Logger) =>
+        new RunRecords(store, (message, fields) => log.warn(message, fields)),
+      inject: [STORE, LOGGER],
+    },
+    RunOutbox,
     {
       provide: RunTrackings,
       useFactory: (store: ArtifactStore, log: Logger) =>

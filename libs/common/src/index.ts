@@ -4,3 +4,4 @@ export * from './files';
 export * from './lines';
 export * from './random';
 export * from './offload';
+export * from './unique';

@@ -4,6 +4,7 @@
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '@ftune/common';
 import { normalizeRunConfig, type RunConfig } from './config';
+import { newRunId } from './lifecycle/run-id';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
 
 export const MAX_CONFIG_BYTES = 256 * 1024;
@@ -57,15 +58,7 @@ export function parseRemoteConfig(
   delete cfg.runsDir;
   const config = normalizeRunConfig(cfg, store.root, 'config');
   config.runsDir = store.root;
-  const name = config.name ?? 'run';
-  const runId = checkSegment(
-    overrides.runId ||
-      config.runId ||
-      `${name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 80)}-${new Date()
-        .toISOString()
-        .replace(/[-:.TZ]/g, '')
-        .slice(0, 14)}`,
-  );
+  const runId = checkSegment(overrides.runId || config.runId || newRunId(config.name));
   config.runId = runId;
   return { config, runId };
 }

@@ -13,6 +13,7 @@ import { ArtifactStore, checkSegment } from '@ftune/storage';
 import { InProcessBus } from './bus';
 import type { RunConfig } from './config';
 import { buildRunReport } from './report';
+import { newRunId } from './lifecycle/run-id';
 import { foldRunEvent, newRunRecord } from './lifecycle/run-record';
 import { summarizeRun, type RunFacts, type RunSummary } from './lifecycle/run-summary';
 import {
@@ -58,15 +59,6 @@ export interface RunOutcome {
   error?: unknown;
 }
 
-function newRunId(cfg: RunConfig): string {
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-    .replace('T', '-');
-  return `${cfg.name ?? 'run'}-${stamp}`;
-}
-
 function ftuneVersion(): string {
   try {
     const pkg = JSON.parse(
@@ -94,7 +86,7 @@ function pinConfig(store: ArtifactStore, runId: string, config: RunConfig): void
 /** Runs the pipeline; never throws for a stage failure (the outcome says failed), only for bad input. */
 export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
   const { config, tracer } = options;
-  const runId = checkSegment(options.runId ?? config.runId ?? newRunId(config));
+  const runId = checkSegment(options.runId ?? config.runId ?? newRunId(config.name));
   const warn = (message: string) => options.hooks?.log?.('run', message);
   const mlflow = mlflowSettingsFor(config, options.tracking ?? {}, warn); // a bad URI fails before any write
   const opened = { ...options, runId, mlflow };

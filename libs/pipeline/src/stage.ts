@@ -2,13 +2,15 @@
 // stages run on the in-process bus (`ftune run`, `npm start`), behind Kafka (the services) and in the
 // training job. `runStage` is the one wrapper every host runs a stage in: it makes the stage idempotent
 // (a stage whose completion marker exists is not redone, its recorded output event is re-emitted; an
-// incomplete stage folder is cleared and redone), runs it in a span `stage <name>` given a tracer (run
+// incomplete stage folder is cleared and redone; a lease per (run, stage) keeps a second host from
+// running it at the same time: lifecycle/lease.ts), runs it in a span `stage <name>` given a tracer (run
 // id, stage, the figures its output event carries, warnings as span events, error status on failure:
 // @opentelemetry/api only), records its duration and failures in the host's metrics, and tells the
 // host when it starts, ends, is skipped or fails (the host logs or draws that).
 import { SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { newEnvelope, validateEvent, type EventByTopic, type StageName, type Topic } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';
+import { acquireLease, type Lease } from './lifecycle/lease';
 import type { RunTracker } from '@ftune/tracking';
 
 export interface StageProgress {
@@ -155,8 +157,14 @@ export async function runStage<I extends Topic, O extends Topic>(
   const notice = (status: StageNotice['status'], extra: Partial<StageNotice> = {}) =>
     ctx.onStage?.({ stage: stage.name, runId: event.runId, status, ...extra });
   notice('started');
+  let lease: Lease | undefined;
   try {
     const input = validateEvent(stage.consumes, event);
+    // one host at a time does a run's stage; a second waits, then finds it complete
+    lease = await acquireLease(ctx.store, input.runId, stage.name, {
+      signal: ctx.signal,
+      onWait: (holder) => ctx.log(`${stage.name} is running elsewhere (${holder}); waiting for it`),
+    });
     const { event: out, reused } = await withStageSpan(stage.name, input.runId, ctx, async (c, span) => {
       span?.setAttributes(eventAttributes(input));
       const done = c.store.completion(input.runId, stage.name);
@@ -183,5 +191,7 @@ export async function runStage<I extends Topic, O extends Topic>(
     if (!ctx.signal?.aborted) ctx.metrics?.stageFailed(stage.name);
     notice('failed', { seconds: (Date.now() - began) / 1000, error });
     throw error;
+  } finally {
+    lease?.release();
   }
 }

@@ -4,16 +4,18 @@
 // a half-written artifact that looks complete. Idempotent stages check `isComplete` first.
 import {
   existsSync,
+  linkSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
   rmSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { uniqueSuffix } from '@ftune/common';
 import { checkSegment, confineReal, resolveInside } from './paths';
 
 export interface StageMarker {
@@ -102,7 +104,28 @@ export class ArtifactStore {
 /** Writes a file atomically: a temporary sibling, then rename over the target. */
 export function writeAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.tmp-${uniqueSuffix()}`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
+}
+
+/**
+ * Creates `path` with `data` unless it exists; true when this call created it. The content goes to a
+ * uniquely named temporary sibling which is then hard-linked to the name — link(2) fails when the name
+ * exists, so of two writers (two processes, two pods on one volume) exactly one wins, and a reader
+ * never sees a half-written file.
+ */
+export function createExclusive(path: string, data: string): boolean {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${uniqueSuffix()}`;
+  writeFileSync(tmp, data);
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
 }

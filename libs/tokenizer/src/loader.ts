@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@ftune/common';
+import { UserError, uniqueSuffix } from '@ftune/common';
 import {
   configFromFiles,
   gpt2TokenizerJson,
@@ -57,7 +57,7 @@ function writeCompiled(key: string, compiled: CompiledBpe): CompiledBpe {
   try {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `bpe-${key}.bin`);
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${file}.${uniqueSuffix()}.tmp`;
     writeFileSync(tmp, serializeCompiled(compiled));
     renameSync(tmp, file);
   } catch {

@@ -37,6 +37,8 @@ export interface TrainJobDeps {
   log: Logger;
   /** The compute backend the job runs on (a tag of the run's MLflow run). */
   backend?: string;
+  /** Attempts at publishing model.trained before the attempt ends, to be run again (default 5). */
+  publishAttempts?: number;
 }
 
 /**
@@ -129,6 +131,11 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
             j.progress = progressOf(p);
           });
         }
+        // progress is news, not state (the job record keeps it): tried a few times, never fatal
+        void publishPatiently(producer, topic, event, 3).catch((error: unknown) =>
+          log.warn('training progress not published', { step: p.step, error: errorText(error) }),
+        );
+        return;
       }
       await producer.publish(topic, event);
     },
@@ -142,7 +149,16 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
     // the stage folder keeps the last checkpoint of an earlier attempt: resume from it
     const { event, reused } = await runStage(trainStage, job.input, ctx, { resume: true });
     if (abort.signal.aborted) return stopped(store, runId, cancelReason, log);
-    await producer.publish(Topics.modelTrained, event);
+    try {
+      await publishPatiently(producer, Topics.modelTrained, event, deps.publishAttempts ?? 5);
+    } catch (error) {
+      // the model is complete (its marker is written): the next attempt only re-emits it
+      log.error('model.trained not published; the job is retried', { error: errorText(error) });
+      updateJob(store, runId, (j) => {
+        j.pid = undefined;
+      });
+      return EXIT_TEMPFAIL;
+    }
     markSucceeded(store, runId, event);
     if (!reused)
       log.info('training finished', {
@@ -166,6 +182,27 @@ async function trainJobAttempt(runId: string, deps: TrainJobDeps): Promise<numbe
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await tracker?.close();
+  }
+}
+
+/** Exit status of an attempt whose work is done but whose result is not yet published (EX_TEMPFAIL). */
+export const EXIT_TEMPFAIL = 75;
+
+/** Publishes, trying up to `attempts` times with doubling pauses from 1 s. */
+async function publishPatiently<T extends Topic>(
+  producer: EventProducer,
+  topic: T,
+  event: EventByTopic[T],
+  attempts: number,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await producer.publish(topic, event);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((done) => setTimeout(done, 1000 * 2 ** (attempt - 1)));
+    }
   }
 }
 

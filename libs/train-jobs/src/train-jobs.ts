@@ -5,7 +5,7 @@
 // training.progress.v1 and model.trained.v1, and resumes from its last checkpoint when restarted.
 import type { DatasetTokenized } from '@ftune/contracts';
 import type { RunProgress } from '@ftune/pipeline';
-import { checkSegment, type ArtifactStore } from '@ftune/storage';
+import { checkSegment, createExclusive, type ArtifactStore } from '@ftune/storage';
 import { traceEnv } from '@ftune/telemetry';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -72,7 +72,7 @@ export function cancelJobRecord(store: ArtifactStore, runId: string, reason: str
   return job;
 }
 
-/** Records a job for `input` unless the run has one; returns it and whether it was created. */
+/** Records a job for `input` unless the run has one (even one recorded at this moment by another host); returns it and whether it was created. */
 export function recordJob(
   store: ArtifactStore,
   input: DatasetTokenized,
@@ -96,7 +96,9 @@ export function recordJob(
   // recorded while the message that asked for training is handled: its trace, for every attempt
   const traceparent = traceEnv().TRACEPARENT;
   if (traceparent) job.traceparent = traceparent;
-  store.writeJson(jobPath(input.runId), job);
+  // created exclusively: of two train-service replicas handling one event, one records the job
+  if (!createExclusive(store.path(jobPath(input.runId)), JSON.stringify(job, null, 2) + '\n'))
+    return { job: readJob(store, input.runId) ?? job, created: false };
   return { job, created: true };
 }
 

@@ -34,6 +34,8 @@ export interface RunRecord {
   finishedAt?: string;
   failureReason: string;
   failedStage?: StageName;
+  /** When the broker took the run's run.requested.v1 (until then StartRun's outbox sends it again). */
+  requestedAt?: string;
   progress?: RunProgress;
   /** What each finished stage emitted (counts, tokens, steps, evaluation summary, audit gate …). */
   outputs?: StageOutputs;
@@ -130,6 +132,10 @@ function apply<T extends Topic>(record: RunRecord, topic: T, event: EventByTopic
       changes.push({ kind: 'stage', stage: { ...s } });
     }
     if (record.state === 'pending') record.state = 'running';
+  }
+  if (topic === Topics.runRequested && !record.requestedAt) {
+    record.requestedAt = at;
+    changes.push({ kind: 'run' });
   }
   if (topic === Topics.modelTrained) {
     resultOf(record).modelDir = (event as EventByTopic[typeof Topics.modelTrained]).modelDir;

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { uniqueSuffix } from '@ftune/common';
 import { type NamedTensor, SafetensorsReader, readFloat32Tensors, writeSafetensorsFile } from '@ftune/safetensors';
 import type { AdamWState } from '../optim/adamw';
 import type { RandomState } from '../data/random';
@@ -59,7 +60,7 @@ export function listCheckpoints(outDir: string): CheckpointInfo[] {
 export function writeFolderAtomically(target: string, write: (tmpDir: string) => void): void {
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
-  const tmp = path.join(parent, `.tmp-${path.basename(target)}-${process.pid}`);
+  const tmp = path.join(parent, `.tmp-${path.basename(target)}-${uniqueSuffix()}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp);
   try {
