@@ -15,14 +15,18 @@ export class TrainJobs implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.runner.resumeAll();
+    // the runner logs and retries what it cannot resume; the service does not wait for it
+    void this.runner.resumeAll();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stopAll();
   }
 
-  /** Records and starts the run's job; a run whose training is complete re-emits model.trained instead. */
+  /**
+   * Records and starts the run's job; a run whose training is complete re-emits model.trained instead.
+   * Rejects when the job could not be started nor its run failed, so that the message is retried.
+   */
   async start(input: DatasetTokenized): Promise<{ job?: JobRecord; created: boolean }> {
     const done = this.store.completion(input.runId, 'train');
     if (done?.outputs.event) {
@@ -35,11 +39,12 @@ export class TrainJobs implements OnApplicationBootstrap, OnApplicationShutdown 
       );
     }
     const { job, created } = recordJob(this.store, input);
-    if (!done) this.runner.ensure(input.runId);
+    if (!done) await this.runner.ensure(input.runId);
     return { job, created };
   }
 
+  /** Marks the job cancelled at once; stopping its work goes on in the background. */
   cancel(runId: string, reason: string): void {
-    this.runner.cancel(runId, reason);
+    void this.runner.cancel(runId, reason);
   }
 }

@@ -1,5 +1,5 @@
-// dataset.tokenized.v1 → a training job (recorded, started, offset committed at once; the job emits
-// training.progress.v1 and model.trained.v1 itself).
+// dataset.tokenized.v1 → a training job (recorded and started, or its run failed, before the offset is
+// committed; the job emits training.progress.v1 and model.trained.v1 itself).
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics, type DatasetTokenized } from '@ftune/contracts';
 import type { ArtifactStore } from '@ftune/storage';

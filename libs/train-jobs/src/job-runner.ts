@@ -3,7 +3,8 @@
 // resumes from its last checkpoint; after that the run is marked failed. A job left running by a
 // previous service process is adopted (watched by pid) rather than started twice. Cancel stops it
 // with SIGTERM (the trainer writes a checkpoint and exits); service shutdown stops the children it
-// started, which resume when the service starts again.
+// started, which resume when the service starts again: a stop the runner asked for is no failure and
+// does not use up one of the `maxAttempts`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { UserError } from '@ftune/common';
 import { newEnvelope, Topics } from '@ftune/contracts';
@@ -11,7 +12,7 @@ import { cancellation } from '@ftune/pipeline';
 import type { ArtifactStore } from '@ftune/storage';
 import { traceEnv } from '@ftune/telemetry';
 import type { EventProducer, Logger } from '@ftune/transport';
-import { jobFinished, cancelJobRecord, processAlive, readJob, updateJob } from './train-jobs';
+import { jobFinished, cancelJobRecord, processAlive, readJob, updateJob, type JobRecord } from './train-jobs';
 
 export interface JobRunnerOptions {
   /** argv of the job without the run id, e.g. [node, ftune.js, 'train-job']. */
@@ -34,11 +35,36 @@ export function defaultJobCommand(env: NodeJS.ProcessEnv = process.env): string[
 
 /** Starts, cancels and resumes training jobs (a child process each here; a Kubernetes Job in ./k8s-job-runner.ts). */
 export interface JobRunner {
-  ensure(runId: string): void;
-  resumeAll(): void;
-  cancel(runId: string, reason: string): void;
+  /** Starts (or finds) the run's job; rejects when that could not be settled, so the caller retries. */
+  ensure(runId: string): Promise<void>;
+  /** Picks up the jobs a previous service process left; resolves once they are watched. */
+  resumeAll(): Promise<void>;
+  cancel(runId: string, reason: string): Promise<void>;
   stopAll(): Promise<void>;
 }
+
+/**
+ * Fails the run's job for good (both runners): publishes run.failed with the reason, then marks the
+ * record failed. Rejects when the event could not be published, leaving the record unfinished so
+ * that the failure is reported again.
+ */
+export async function failJob(
+  store: ArtifactStore,
+  producer: EventProducer,
+  log: Logger,
+  runId: string,
+  reason: string,
+): Promise<void> {
+  log.error('training job failed', { runId, reason });
+  await producer.publish(Topics.runFailed, { ...newEnvelope(runId), stage: 'train', reason });
+  updateJob(store, runId, (j) => {
+    j.state = 'failed';
+    j.error = reason;
+  });
+}
+
+/** Attempts that ended on their own: started, less those the runner stopped. */
+export const failedAttempts = (job: JobRecord) => job.attempt - (job.runnerStops ?? 0);
 
 export class ProcessJobRunner implements JobRunner {
   private readonly children = new Map<string, ChildProcess>();
@@ -60,7 +86,7 @@ export class ProcessJobRunner implements JobRunner {
   }
 
   /** Makes sure the run's job is running unless it is finished: starts, restarts or adopts it. */
-  ensure(runId: string): void {
+  async ensure(runId: string): Promise<void> {
     if (this.stopping || this.children.has(runId) || this.watching.has(runId)) return;
     const job = readJob(this.store, runId);
     if (!job || jobFinished(job)) return;
@@ -68,36 +94,53 @@ export class ProcessJobRunner implements JobRunner {
       this.adopt(runId, job.pid);
       return;
     }
-    if (job.attempt >= this.maxAttempts) {
-      void this.fail(runId, `training job died ${job.attempt} times`);
+    if (failedAttempts(job) >= this.maxAttempts) {
+      await this.fail(runId, `training job died ${failedAttempts(job)} times`);
       return;
     }
     this.spawnAttempt(runId);
   }
 
   /** Jobs a previous service process left unfinished. */
-  resumeAll(): void {
+  async resumeAll(): Promise<void> {
     for (const runId of this.store.listRuns()) {
       const job = readJob(this.store, runId);
-      if (job && !jobFinished(job)) this.ensure(runId);
+      if (job && !jobFinished(job))
+        await this.ensure(runId).catch((error: unknown) =>
+          this.log.error('training job not resumed', { runId, error }),
+        );
     }
   }
 
-  cancel(runId: string, reason: string): void {
+  async cancel(runId: string, reason: string): Promise<void> {
     const job = cancelJobRecord(this.store, runId, reason);
     if (!job) return;
     const pid = this.children.get(runId)?.pid ?? job.pid;
-    if (pid && processAlive(pid)) process.kill(pid, 'SIGTERM');
+    try {
+      if (pid && processAlive(pid)) process.kill(pid, 'SIGTERM');
+    } catch (error) {
+      this.log.warn('training job not signalled', { runId, pid, error }); // it ended meanwhile
+    }
   }
 
-  /** Stops the children this process started (they checkpoint and exit) and waits for them. */
+  /**
+   * Stops the children this process started (they checkpoint and exit) and waits for them; the attempts
+   * it stopped are recorded as the runner's, not counted against `maxAttempts`.
+   */
   async stopAll(timeoutMs = 30_000): Promise<void> {
     this.stopping = true;
-    const exits = [...this.children.values()].map(
-      (child) =>
+    const exits = [...this.children.entries()].map(
+      ([runId, child]) =>
         new Promise<void>((done) => {
           if (child.exitCode !== null || child.signalCode !== null) return done();
-          child.once('exit', () => done());
+          child.once('exit', () => {
+            const job = readJob(this.store, runId);
+            if (job && !jobFinished(job))
+              updateJob(this.store, runId, (j) => {
+                j.runnerStops = (j.runnerStops ?? 0) + 1;
+              });
+            done();
+          });
           child.kill('SIGTERM');
           setTimeout(() => {
             child.kill('SIGKILL');
@@ -161,23 +204,21 @@ export class ProcessJobRunner implements JobRunner {
       return;
     }
     this.log.warn('training job ended before finishing', { runId, attempt: job.attempt, how });
-    if (job.attempt >= this.maxAttempts) {
-      void this.fail(runId, `training job ended before finishing (${how}) ${job.attempt} times`);
-      return;
-    }
-    setTimeout(() => this.ensure(runId), this.restartDelayMs).unref();
+    const failed = failedAttempts(job);
+    const retry =
+      failed >= this.maxAttempts
+        ? () => this.fail(runId, `training job ended before finishing (${how}) ${failed} times`)
+        : () => this.ensure(runId);
+    setTimeout(
+      () =>
+        void retry().catch((error: unknown) =>
+          this.log.error('training job not restarted', { runId, error }),
+        ),
+      failed >= this.maxAttempts ? 0 : this.restartDelayMs,
+    ).unref();
   }
 
-  private async fail(runId: string, reason: string): Promise<void> {
-    updateJob(this.store, runId, (j) => {
-      j.state = 'failed';
-      j.error = reason;
-    });
-    this.log.error('training job failed', { runId, reason });
-    await this.producer
-      .publish(Topics.runFailed, { ...newEnvelope(runId), stage: 'train', reason })
-      .catch((error: unknown) => {
-        this.log.error('could not publish run.failed', { runId, error });
-      });
+  private fail(runId: string, reason: string): Promise<void> {
+    return failJob(this.store, this.producer, this.log, runId, reason);
   }
 }

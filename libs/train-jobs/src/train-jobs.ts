@@ -19,6 +19,8 @@ export interface JobRecord {
   state: JobStatus;
   /** Times the runner started the job. */
   attempt: number;
+  /** Attempts the runner itself stopped (service shutdown): they do not count as failures. */
+  runnerStops?: number;
   /** Process id of the running attempt (process runner). */
   pid?: number;
   /** W3C traceparent of the run's trace where the job was first started; every attempt continues it. */
