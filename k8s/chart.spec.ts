@@ -66,6 +66,20 @@ describe('GPU training Job', () => {
     expect((job.spec as { backoffLimit: number }).backoffLimit).toBeGreaterThan(0);
   });
 
+  it('does not count pods Kubernetes stopped, or that checkpointed after SIGTERM, against backoffLimit', () => {
+    for (const profile of PROFILES) {
+      const job = trainJob(render(profile));
+      const container = podSpec(job).containers[0] as { name: string };
+      expect((job.spec as { podFailurePolicy: unknown }).podFailurePolicy).toEqual({
+        rules: [
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+          { action: 'Ignore', onExitCodes: { containerName: container.name, operator: 'In', values: [143] } },
+        ],
+      });
+      expect(podSpec(job).restartPolicy).toBe('Never'); // what a pod failure policy needs
+    }
+  });
+
   it('has no GPU request, selector or toleration in the dev profile', () => {
     const spec = podSpec(trainJob(render('values-dev.yaml')));
     expect(spec.containers[0].resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
@@ -78,8 +92,10 @@ describe('GPU training Job', () => {
     const role = named(objs, 'Role', '-train-jobs') as unknown as {
       rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
     };
-    expect(role.rules[0]).toMatchObject({ apiGroups: ['batch'], resources: ['jobs'] });
-    expect(role.rules[0].verbs).toContain('create');
+    // exactly what the job runner calls (libs/train-jobs/src/k8s-job-runner.spec.ts checks its calls)
+    expect(role.rules.map((r) => ({ ...r, verbs: [...r.verbs].sort() }))).toEqual([
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+    ]);
     const binding = named(objs, 'RoleBinding', '-train-jobs') as unknown as {
       subjects: Array<{ name: string }>;
     };
