@@ -79,72 +79,77 @@ function exactLane(fields: readonly string[]): number {
   return fmix32(e);
 }
 
+// The normalized lanes, kept in module state across `foldCollapsed` calls: int32 slots read into
+// locals once per call, so the hot loop runs on locals.
+const LANES = new Int32Array(2);
+const CHANGED = 1;
+const NON_ASCII_SEEN = 2;
+
+/**
+ * Folds `s` with its whitespace collapsed (runs become one space, none at either end) into LANES.
+ * Answers flags: CHANGED when collapsing changed something (a whitespace other than one inner space),
+ * NON_ASCII_SEEN when `s` holds a non-ASCII unit (so NFC may change it).
+ */
+function foldCollapsed(s: string): number {
+  let n1 = LANES[0];
+  let n2 = LANES[1];
+  let flags = 0;
+  let pendingSpace = false;
+  let started = false;
+  const length = s.length;
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) {
+      if (c >= 0x80) flags |= NON_ASCII_SEEN;
+      if (isWhitespace(c)) {
+        if (c !== 0x20 || pendingSpace || !started) flags |= CHANGED;
+        pendingSpace = started;
+        continue;
+      }
+    }
+    if (pendingSpace) {
+      n1 = Math.imul(n1 ^ 0x20, M1);
+      n2 = Math.imul(n2 ^ 0x20, M2);
+      pendingSpace = false;
+    }
+    started = true;
+    n1 = Math.imul(n1 ^ c, M1);
+    n2 = Math.imul(n2 ^ c, M2);
+  }
+  if (pendingSpace) flags |= CHANGED;
+  LANES[0] = n1;
+  LANES[1] = n2;
+  return flags;
+}
+
 /**
  * Exact and normalized hashes of a record's content fields. One pass per field computes the
  * normalized lanes and notes whether normalizing changed anything (a whitespace character other than
  * a single inner space, or NFC); only then is the exact lane computed in a second, tight pass —
  * text already in normal form is its own exact form. A field with non-ASCII text that NFC changes is
- * hashed again in its NFC form.
+ * folded again in its NFC form.
  */
 export function contentHashes(fields: readonly string[]): ContentHashes {
-  let n1 = 0xdeadbeef | 0;
-  let n2 = 0x41c6ce57;
+  LANES[0] = 0xdeadbeef | 0;
+  LANES[1] = 0x41c6ce57;
   let changed = false;
   for (let f = 0; f < fields.length; f++) {
     const s = fields[f];
-    const start1 = n1;
-    const start2 = n2;
-    let pendingSpace = false;
-    let started = false;
-    let ascii = true;
-    const length = s.length;
-    for (let i = 0; i < length; i++) {
-      const c = s.charCodeAt(i);
-      if (c <= 0x20 || c >= 0x7f) {
-        if (c >= 0x80) ascii = false;
-        if (isWhitespace(c)) {
-          if (c !== 0x20 || pendingSpace || !started) changed = true;
-          pendingSpace = started;
-          continue;
-        }
-      }
-      if (pendingSpace) {
-        n1 = Math.imul(n1 ^ 0x20, M1);
-        n2 = Math.imul(n2 ^ 0x20, M2);
-        pendingSpace = false;
-      }
-      started = true;
-      n1 = Math.imul(n1 ^ c, M1);
-      n2 = Math.imul(n2 ^ c, M2);
-    }
-    if (pendingSpace) changed = true;
-    const normal = ascii ? s : s.normalize('NFC');
+    const start1 = LANES[0];
+    const start2 = LANES[1];
+    const flags = foldCollapsed(s);
+    if (flags & CHANGED) changed = true;
+    const normal = flags & NON_ASCII_SEEN ? s.normalize('NFC') : s;
     if (normal !== s) {
       changed = true;
-      n1 = start1;
-      n2 = start2;
-      pendingSpace = false;
-      started = false;
-      for (let i = 0; i < normal.length; i++) {
-        const c = normal.charCodeAt(i);
-        if (isWhitespace(c)) {
-          pendingSpace = started;
-          continue;
-        }
-        if (pendingSpace) {
-          n1 = Math.imul(n1 ^ 0x20, M1);
-          n2 = Math.imul(n2 ^ 0x20, M2);
-          pendingSpace = false;
-        }
-        started = true;
-        n1 = Math.imul(n1 ^ c, M1);
-        n2 = Math.imul(n2 ^ c, M2);
-      }
+      LANES[0] = start1;
+      LANES[1] = start2;
+      foldCollapsed(normal);
     }
-    n1 = Math.imul(n1 ^ (0x10000 + f), M1);
-    n2 = Math.imul(n2 ^ (0x10000 + f), M2);
+    LANES[0] = Math.imul(LANES[0] ^ (0x10000 + f), M1);
+    LANES[1] = Math.imul(LANES[1] ^ (0x10000 + f), M2);
   }
-  const normalized = finish(n1, n2);
+  const normalized = finish(LANES[0], LANES[1]);
   return { exact: changed ? exactLane(fields) : fmix32(normalized.hi ^ 0x5bd1e995), normalized };
 }
 
