@@ -1,12 +1,12 @@
 // The embedded run (`ftune run`, one process) exports too when OTEL_EXPORTER_OTLP_ENDPOINT is set: a
 // root span `run <id>` with the five stage spans under it (service ftune-local), the trace id printed
 // and written to run.json, and the training and ingest metrics over OTLP.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '@ftune/telemetry';
-import { ftune, ROOT } from '../support/ftune';
+import { ftune, writeTinyRunConfig } from '../support/ftune';
 import { OtlpReceiver, until } from './otlp';
 
 const STAGES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
@@ -23,29 +23,12 @@ describe('ftune run with a collector', { timeout: 300_000 }, () => {
   });
 
   it('exports one trace rooted at `run <id>` and writes its id to run.json', async () => {
-    const config = join(tmp, 'run.yaml');
-    writeFileSync(
-      config,
-      [
-        'name: otel',
-        'runId: otel-1',
-        `runsDir: ${tmp}`,
-        'dataset:',
-        `  path: ${join(ROOT, 'examples', 'sentiment', 'reviews.jsonl')}`,
-        '  maxRecords: 120',
-        'model:',
-        '  preset: tiny',
-        'collator:',
-        '  maxLength: 48',
-        'training:',
-        '  batchSize: 8',
-        '  maxSteps: 3',
-        'evaluation:',
-        '  samples: 2',
-        '  bootstrap: 20',
-        '',
-      ].join('\n'),
-    );
+    const config = writeTinyRunConfig(tmp, {
+      name: 'otel',
+      runId: 'otel-1',
+      training: { maxSteps: 3 },
+      evaluation: { samples: 2, bootstrap: 20 },
+    });
     const r = await ftune(['run', config], { ...process.env, ...otlp.env(), OTEL_SERVICE_NAME: '' });
     expect(r.code, r.stderr).toBe(0);
     const traceId = /trace id: +([0-9a-f]{32})/.exec(r.stdout)?.[1];

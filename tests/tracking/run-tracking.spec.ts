@@ -2,12 +2,12 @@
 // tests/support/mlflow.ts: the run appears with its params, per-step metric history, final figures,
 // tags and artifacts, read back through MLflow's REST API; its TensorBoard files hold the same
 // scalars, read by TensorBoard's own reader. With the server down, the run succeeds with a warning.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MLFLOW_RUN_FILE, MlflowClient, TENSORBOARD_DIR, type MlflowRunRef } from '@ftune/tracking';
-import { ftune, ROOT } from '../support/ftune';
+import { ftune, writeTinyRunConfig } from '../support/ftune';
 import { freePort } from '../support/mlflow';
 import { readTensorBoard } from './tensorboard-reader';
 
@@ -15,36 +15,14 @@ const STEPS = 6;
 const tmp = mkdtempSync(join(tmpdir(), 'ftune-run-tracking-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function runConfig(runId: string, o: { steps: number; audit: boolean }): string {
-  const file = join(tmp, `${runId}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'name: tracked',
-      `runId: ${runId}`,
-      `runsDir: ${tmp}`,
-      'dataset:',
-      `  path: ${join(ROOT, 'examples', 'sentiment', 'reviews.jsonl')}`,
-      '  maxRecords: 120',
-      'model:',
-      '  preset: tiny',
-      'collator:',
-      '  maxLength: 48',
-      'training:',
-      '  batchSize: 8',
-      `  maxSteps: ${o.steps}`,
-      '  evalSteps: 3',
-      '  learningRate: 0.002',
-      'evaluation:',
-      '  samples: 0',
-      '  bootstrap: 0',
-      'audit:',
-      `  enabled: ${o.audit}`,
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
+const runConfig = (runId: string, o: { steps: number; audit: boolean }) =>
+  writeTinyRunConfig(tmp, {
+    name: 'tracked',
+    runId,
+    training: { maxSteps: o.steps, evalSteps: 3, learningRate: 0.002 },
+    evaluation: { samples: 0, bootstrap: 0 },
+    audit: { enabled: o.audit },
+  });
 
 const baseEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env };
