@@ -130,6 +130,28 @@ describe('KEDA scale to zero', () => {
     }
   });
 
+  it('keeps one train service up while a training pod exists: it watches the Jobs', () => {
+    const objs = render('values-gpu.yaml');
+    const spec = named(objs, 'ScaledObject', '-train').spec as {
+      maxReplicaCount: number;
+      triggers: Array<{ type: string; metadata: Record<string, string> }>;
+    };
+    const workload = spec.triggers.find((t) => t.type === 'kubernetes-workload');
+    const podLabels = (trainJob(objs).spec as { template: { metadata: { labels: Record<string, string> } } })
+      .template.metadata.labels;
+    const terms = workload?.metadata.podSelector.split(',').map((t) => t.split('=')) ?? [];
+    expect(terms.map(([k]) => k)).toContain('app.kubernetes.io/component');
+    for (const [key, value] of terms) expect(podLabels[key]).toBe(value);
+    // replicas from this trigger: ceil(pods / value), one for any plausible number of training pods
+    expect(Number(workload?.metadata.value)).toBeGreaterThanOrEqual(100);
+    for (const stage of ['ingest', 'tokenize', 'evaluate', 'audit']) {
+      const triggers = (
+        named(objs, 'ScaledObject', `-${stage}`).spec as { triggers: Array<{ type: string }> }
+      ).triggers;
+      expect(triggers.map((t) => t.type)).toEqual(['kafka']);
+    }
+  });
+
   it('creates no ScaledObject when KEDA is off (dev profile)', () => {
     expect(byKind(render('values-dev.yaml'), 'ScaledObject')).toEqual([]);
   });
