@@ -2,6 +2,7 @@
 // Follows Hugging Face transformers 4.53 modeling_gpt_neo.py with eager attention: pre-LN blocks, q/k/v without
 // bias, no 1/sqrt(D) score scaling, global (causal) and local (sliding window) layers, gelu_new, lm_head tied to wte.
 // Not here: weight files (io.ts), sampling rules (sampling.ts), head masks, token_type_ids, untied heads.
+// Packed rows (segment ids) attend per segment in length buckets (packed-layout.ts), not over the whole row.
 //
 // Dimension letters used in shape comments:
 //   B batch rows, T query positions in this call, S key positions (past cache + T), N = B·T flattened rows,
@@ -14,6 +15,7 @@ import { type GPTNeoConfig, validateConfig } from './config';
 import { crossEntropy } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
+import { packedLayout } from './packed-layout';
 import { Rng, streamSeed } from './random';
 import { type GenerateOptions, pickNextToken, validateGenerateOptions } from './sampling';
 
@@ -112,8 +114,14 @@ interface Layout {
   T: number;
   S: number; // keys incl. past
   positions: Int32Array; // (B·T)
-  biasGlobal: tf.Tensor; // (B, 1, T, S): 0 where allowed, finfo.min or −∞ elsewhere
-  biasLocal: tf.Tensor; // (B, 1, T, S)
+  /** Dense attention (every batch but packed rows). */
+  biasGlobal?: tf.Tensor; // (B, 1, T, S): 0 where allowed, finfo.min or −∞ elsewhere
+  biasLocal?: tf.Tensor; // (B, 1, T, S)
+  /** Packed rows: attention per segment, in length buckets (./packed-layout.ts). */
+  packed?: {
+    buckets: Array<{ n: number; L: number; index: tf.Tensor; biasGlobal: tf.Tensor; biasLocal: tf.Tensor }>;
+    scatter: tf.Tensor; // (B·T) int32
+  };
 }
 
 /** Positions: explicit ids; else per row, real tokens count up from 0 after any left padding (HF generation's
@@ -223,10 +231,20 @@ export class GPTNeoModel {
 
   private attention(x: tf.Tensor, i: number, L: Layout, training: boolean, cache?: LayerCache[]): tf.Tensor {
     const p = `transformer.h.${i}.attn.attention`;
+    const qx = linear(x, this.param(`${p}.q_proj.weight`)); // (N, C)
+    const kx = linear(x, this.param(`${p}.k_proj.weight`)); // (N, C)
+    const vx = linear(x, this.param(`${p}.v_proj.weight`)); // (N, C)
+    const merged = L.packed ? this.packedContext(qx, kx, vx, i, L.packed, training) : this.denseContext(qx, kx, vx, i, L, training, cache);
+    const out = linear(merged, this.param(`${p}.out_proj.weight`), this.param(`${p}.out_proj.bias`));
+    return this.dropout(out, this.config.residDropout, training);
+  }
+
+  /** Scores, softmax and context of (B, H, T, S) attention under the layout's biases: (N, C). */
+  private denseContext(qx: tf.Tensor, kx: tf.Tensor, vx: tf.Tensor, i: number, L: Layout, training: boolean, cache?: LayerCache[]): tf.Tensor {
     const { B, T } = L;
-    const q = this.splitHeads(linear(x, this.param(`${p}.q_proj.weight`)), B, T); // (B, H, T, D)
-    let k = this.splitHeads(linear(x, this.param(`${p}.k_proj.weight`)), B, T); // (B, H, T, D)
-    let v = this.splitHeads(linear(x, this.param(`${p}.v_proj.weight`)), B, T); // (B, H, T, D)
+    const q = this.splitHeads(qx, B, T); // (B, H, T, D)
+    let k = this.splitHeads(kx, B, T); // (B, H, T, D)
+    let v = this.splitHeads(vx, B, T); // (B, H, T, D)
     if (cache) {
       const past = cache[i];
       if (past) {
@@ -237,12 +255,25 @@ export class GPTNeoModel {
     }
     // Unscaled scores in float32, then the structural + padding mask (GPT-Neo does not divide by sqrt(D)).
     const bias = this.config.attentionLayers[i] === 'local' ? L.biasLocal : L.biasGlobal;
-    const scores = tf.add(matmul(q, k, false, true), bias); // (B, H, T, D) · (B, H, S, D)ᵀ → (B, H, T, S)
+    const scores = tf.add(matmul(q, k, false, true), bias as tf.Tensor); // (B, H, T, D) · (B, H, S, D)ᵀ → (B, H, T, S)
     const probs = this.dropout(tf.softmax(scores), this.config.attentionDropout, training); // (B, H, T, S)
     const context = tf.transpose(matmul(probs, v), [0, 2, 1, 3]); // (B, H, T, D) → (B, T, H, D)
-    const merged = tf.reshape(context, [B * T, this.config.hiddenSize]); // (N, C)
-    const out = linear(merged, this.param(`${p}.out_proj.weight`), this.param(`${p}.out_proj.bias`));
-    return this.dropout(out, this.config.residDropout, training);
+    return tf.reshape(context, [B * T, this.config.hiddenSize]); // (N, C)
+  }
+
+  /** The same per segment of packed rows, bucket by bucket, back in flat order: (N, C). */
+  private packedContext(qx: tf.Tensor, kx: tf.Tensor, vx: tf.Tensor, i: number, packed: NonNullable<Layout['packed']>, training: boolean): tf.Tensor {
+    const { numHeads: H, hiddenSize: C } = this.config;
+    const local = this.config.attentionLayers[i] === 'local';
+    const contexts = packed.buckets.map(({ n, L, index, biasGlobal, biasLocal }) => {
+      const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(embedding(x, index), [n, L, H, C / H]), [0, 2, 1, 3]); // (n, H, L, D)
+      const scores = tf.add(matmul(heads(qx), heads(kx), false, true), local ? biasLocal : biasGlobal); // (n, H, L, L)
+      const probs = this.dropout(tf.softmax(scores), this.config.attentionDropout, training);
+      const context = tf.transpose(matmul(probs, heads(vx)), [0, 2, 1, 3]); // (n, L, H, D)
+      return tf.reshape(context, [n * L, C]); // (n·L, C)
+    });
+    contexts.push(tf.zeros([1, C])); // the output of slots outside any segment
+    return embedding(tf.concat(contexts, 0), packed.scatter); // (N, C)
   }
 
   private mlp(x: tf.Tensor, i: number, training: boolean): tf.Tensor {
@@ -290,6 +321,22 @@ export class GPTNeoModel {
     // 0 = attend; MASKED (finfo.min) = a padding/other-segment key inside the structure, or a real key outside the
     // local window; −∞ = a future key, or a padding key outside the window. Only rows that see no real key (padding
     // slots) depend on the MASKED/−∞ split: they attend uniformly to their MASKED keys, exactly as HF does.
+    if (segmentIds && past === 0) {
+      const packed = packedLayout(B, T, segmentIds, attentionMask, windowSize, MASKED);
+      return {
+        B, T, S: T, positions,
+        packed: {
+          buckets: packed.buckets.map((b) => ({
+            n: b.n,
+            L: b.L,
+            index: tf.tensor1d(b.index, 'int32'),
+            biasGlobal: tf.tensor4d(b.biasGlobal, [b.n, 1, b.L, b.L]),
+            biasLocal: tf.tensor4d(b.biasLocal, [b.n, 1, b.L, b.L]),
+          })),
+          scatter: tf.tensor1d(packed.scatter, 'int32'),
+        },
+      };
+    }
     const S = past + T;
     const global = new Float32Array(B * T * S).fill(-Infinity);
     const local = new Float32Array(B * T * S).fill(-Infinity);
