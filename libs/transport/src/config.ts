@@ -43,6 +43,10 @@ export interface ServiceConfig {
   maxAttempts: number;
   /** Backoff before the second attempt, doubled each time, ms. */
   retryBackoffMs: number;
+  /** Longest one attempt at a Kafka message may run before it is aborted and counted failed, ms. */
+  attemptTimeoutMs: number;
+  /** Longest a graceful stop (SIGTERM) may take before the process exits anyway, ms (under the pod's grace period). */
+  shutdownGraceMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -148,6 +152,22 @@ export function loadServiceConfig(
       500,
       0,
       60_000,
+      problems,
+    ),
+    attemptTimeoutMs: int(
+      'FTUNE_KAFKA_ATTEMPT_TIMEOUT_MS',
+      env.FTUNE_KAFKA_ATTEMPT_TIMEOUT_MS,
+      7_200_000,
+      1000,
+      86_400_000,
+      problems,
+    ),
+    shutdownGraceMs: int(
+      'FTUNE_SHUTDOWN_GRACE_MS',
+      env.FTUNE_SHUTDOWN_GRACE_MS,
+      45_000,
+      1000,
+      600_000,
       problems,
     ),
   };

@@ -1,16 +1,33 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EachMessagePayload, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { newEnvelope, Topics, type Topic } from '@ftune/contracts';
 import { UserError } from '@ftune/common';
-import { StageConsumer, type EventHandler } from './consumer';
+import { ArtifactStore } from '@ftune/storage';
+import { ShutdownError, StageConsumer, type EventHandler } from './consumer';
+import { DeliveryLedger } from './deliveries';
 import type { EventProducer } from './kafka';
 import { createLogger } from './log';
 
 /** A consumer over a fake kafkajs: `deliver` hands one message to eachMessage; sends are recorded. */
-function harness(handler: EventHandler, options: { maxAttempts?: number; deadLetter?: boolean } = {}) {
+function harness(
+  handler: EventHandler,
+  options: {
+    maxAttempts?: number;
+    deadLetter?: boolean;
+    attemptTimeoutMs?: number;
+    ledger?: DeliveryLedger;
+  } = {},
+) {
+  const ledger = options.ledger ?? newLedger();
+  const stuck: string[] = [];
   let eachMessage: ((p: EachMessagePayload) => Promise<void>) | undefined;
   const fakeKafka = {
     consumer: () => ({
+      events: { GROUP_JOIN: 'join', HEARTBEAT: 'beat', FETCH: 'fetch', CRASH: 'crash' },
+      on: () => () => undefined,
       connect: async () => undefined,
       subscribe: async () => undefined,
       run: async (o: { eachMessage: typeof eachMessage }) => {
@@ -40,6 +57,9 @@ function harness(handler: EventHandler, options: { maxAttempts?: number; deadLet
       maxAttempts: options.maxAttempts ?? 3,
       retryBackoffMs: 5,
       deadLetter: options.deadLetter,
+      ledger,
+      attemptTimeoutMs: options.attemptTimeoutMs,
+      onStuck: (reason) => stuck.push(reason),
     },
     createLogger({}, () => undefined),
   );
@@ -51,8 +71,14 @@ function harness(handler: EventHandler, options: { maxAttempts?: number; deadLet
       heartbeat: async () => undefined,
     } as unknown as EachMessagePayload);
   };
-  return { consumer, sent, deliver };
+  return { consumer, sent, deliver, ledger, stuck };
 }
+
+function newLedger(): DeliveryLedger {
+  return new DeliveryLedger(new ArtifactStore(mkdtempSync(join(tmpdir(), 'ftune-ledger-'))), 'g');
+}
+
+const AT = { topic: Topics.runRequested, partition: 0, offset: '7' };
 
 const valid = JSON.stringify({ ...newEnvelope('r1'), config: {} });
 
@@ -118,5 +144,96 @@ describe('stage consumer: bounded retries, then the dead-letter topic', () => {
     await h.consumer.start();
     await h.deliver('not json');
     expect(h.sent).toEqual([]);
+  });
+});
+
+describe('stage consumer: attempts counted across processes, aborts and timeouts', () => {
+  it('goes on counting from the attempts an earlier process recorded', async () => {
+    const ledger = newLedger();
+    ledger.write(AT, 2, 'worker died');
+    let calls = 0;
+    const h = harness(
+      async () => {
+        calls += 1;
+        throw new Error('still failing');
+      },
+      { ledger },
+    );
+    await h.consumer.start();
+    await h.deliver(valid);
+    expect(calls).toBe(1);
+    expect(h.sent[0].headers).toMatchObject({
+      'ftune-attempts': '3',
+      'ftune-error': 'ingest: still failing',
+    });
+    expect(ledger.read(AT)).toBeUndefined();
+  });
+
+  it('dead-letters without running the handler when processes died in every attempt', async () => {
+    const ledger = newLedger();
+    ledger.write(AT, 3);
+    let calls = 0;
+    const h = harness(
+      async () => {
+        calls += 1;
+      },
+      { ledger },
+    );
+    await h.consumer.start();
+    await h.deliver(valid);
+    expect(calls).toBe(0);
+    expect(h.sent.map((s) => s.topic)).toEqual([`${Topics.runRequested}.dlq`, Topics.runFailed]);
+    expect(h.sent[0].headers?.['ftune-attempts']).toBe('3');
+    expect(h.sent[0].headers?.['ftune-error']).toMatch(
+      /gave up after 3 attempts; the last: the process handling it ended/,
+    );
+  });
+
+  it('counts the attempt before the handler runs and forgets the message once handled', async () => {
+    const seen: Array<number | undefined> = [];
+    const h = harness(async () => {
+      seen.push(h.ledger.read(AT)?.attempts);
+    });
+    await h.consumer.start();
+    await h.deliver(valid);
+    expect(seen).toEqual([1]);
+    expect(h.ledger.read(AT)).toBeUndefined();
+  });
+
+  it('stop() aborts the handler in hand first, leaves the message uncommitted and its attempt uncounted', async () => {
+    let signal: AbortSignal | undefined;
+    const h = harness(
+      (_e, meta) =>
+        new Promise<void>(() => {
+          signal = meta.signal; // never settles: stop must not wait for it
+        }),
+    );
+    await h.consumer.start();
+    const delivery = h.deliver(valid);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.ledger.read(AT)?.attempts).toBe(1);
+    await h.consumer.stop();
+    expect(signal?.aborted).toBe(true);
+    await expect(delivery).rejects.toBeInstanceOf(ShutdownError);
+    expect(h.ledger.read(AT)).toBeUndefined();
+    expect(h.sent).toEqual([]);
+  });
+
+  it('aborts an attempt that runs past its time and counts it failed', async () => {
+    let calls = 0;
+    const h = harness(
+      (_e, meta) => {
+        calls += 1;
+        return new Promise<void>((_, fail) =>
+          meta.signal.addEventListener('abort', () => fail(meta.signal.reason)),
+        );
+      },
+      { attemptTimeoutMs: 30, maxAttempts: 2 },
+    );
+    await h.consumer.start();
+    await h.deliver(valid);
+    expect(calls).toBe(2);
+    expect(h.sent[0].headers?.['ftune-error']).toMatch(/did not finish within 30 ms/);
+    expect(h.stuck).toEqual([]);
   });
 });

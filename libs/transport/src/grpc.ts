@@ -1,12 +1,20 @@
 // The gRPC side of a service: NestJS transport options for one of the six services (contracts loaded
 // from proto/, grpc.health.v1 added to the same server, message sizes bounded) and the mapping of
 // errors to gRPC status codes, so a client sees INVALID_ARGUMENT for its own mistakes, NOT_FOUND for
-// unknown ids and INTERNAL (without internals) for the rest.
+// unknown ids and INTERNAL (without internals) for the rest. On shutdown, open server streams
+// (WatchRun, WatchJob) end with UNAVAILABLE, the status a client retries on another replica, so the
+// server can close instead of waiting for streams that never end.
 import { status } from '@grpc/grpc-js';
-import type { ArgumentsHost, RpcExceptionFilter } from '@nestjs/common';
+import type {
+  ArgumentsHost,
+  CallHandler,
+  ExecutionContext,
+  NestInterceptor,
+  RpcExceptionFilter,
+} from '@nestjs/common';
 import { RpcException, Transport, type GrpcOptions } from '@nestjs/microservices';
 import { HealthImplementation } from 'grpc-health-check';
-import { throwError, type Observable } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import { CancelledError, DeadlineError, UserError } from '@ftune/common';
 import { InvalidEventError } from '@ftune/contracts';
 import { grpcTransportOptions, type ProtoServiceName } from '@ftune/proto';
@@ -77,5 +85,26 @@ export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
       });
     }
     return throwError(() => mapped);
+  }
+}
+
+/** Ends every open server stream with UNAVAILABLE once `shutdown` is aborted; other calls pass as they are. */
+export class EndStreamsOnShutdown implements NestInterceptor {
+  constructor(private readonly shutdown: AbortSignal) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const call = context.getArgByIndex<{ write?: unknown } | undefined>(2);
+    if (typeof call?.write !== 'function') return next.handle(); // not a server stream
+    return new Observable((subscriber) => {
+      const end = () =>
+        subscriber.error(new GrpcError(status.UNAVAILABLE, 'the service is shutting down: call again'));
+      if (this.shutdown.aborted) return end();
+      this.shutdown.addEventListener('abort', end, { once: true });
+      const inner = next.handle().subscribe(subscriber);
+      return () => {
+        inner.unsubscribe();
+        this.shutdown.removeEventListener('abort', end);
+      };
+    });
   }
 }

@@ -1,8 +1,11 @@
 // Starting and stopping one service: configuration from the environment, a NestJS microservice on the
 // gRPC transport (bearer-token guard and error mapping on every handler, grpc.health.v1 on the same
 // port), and the Kafka consumer of the app's @OnEvent handlers under the group `<prefix>-<name>-server`.
-// Shutdown (SIGTERM/SIGINT): health turns NOT_SERVING, the consumer stops after the message in hand
-// (its offset committed), the gRPC server drains, app hooks run, the producer flushes.
+// Health answers SERVING while the consumer is in its group and in touch with the broker and the
+// producer's sends go through (checked every second). Shutdown (SIGTERM/SIGINT), within
+// FTUNE_SHUTDOWN_GRACE_MS: health turns NOT_SERVING, the handler in hand is aborted (its offset left
+// for the next owner) and the consumer leaves its group, open server streams end with UNAVAILABLE, the
+// gRPC server drains, app hooks run, the producer and telemetry flush, and the process exits 0.
 import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -14,7 +17,8 @@ import { activeTelemetry, stageMetrics } from '@ftune/telemetry';
 import { BearerAuthGuard } from './auth';
 import { consumerGroup, loadServiceConfig, type Env, type ServiceConfig, type ServiceName } from './config';
 import { StageConsumer } from './consumer';
-import { GrpcErrorFilter, grpcServerOptions } from './grpc';
+import { DeliveryLedger } from './deliveries';
+import { EndStreamsOnShutdown, GrpcErrorFilter, grpcServerOptions } from './grpc';
 import { createKafka, ensureTopics, EventProducer } from './kafka';
 import { createLogger, nestLogger, type Logger } from './log';
 import { eventHandlers } from './on-event';
@@ -106,10 +110,12 @@ export async function startService(
   });
   app.useGlobalGuards(new BearerAuthGuard(config.authToken));
   app.useGlobalFilters(new GrpcErrorFilter(log));
-  app.useGlobalInterceptors(new RpcMetricsInterceptor());
+  const shutdown = new AbortController();
+  app.useGlobalInterceptors(new RpcMetricsInterceptor(), new EndStreamsOnShutdown(shutdown.signal));
   await app.listen();
 
   let consumer: StageConsumer | undefined;
+  let stop: () => Promise<void> = async () => undefined;
   const controller = app.get<object | undefined>(KAFKA_CONTROLLER, { strict: false });
   const handlers = controller ? eventHandlers(controller) : new Map();
   if (handlers.size > 0) {
@@ -125,6 +131,13 @@ export async function startService(
         topicPrefix: config.kafka.topicPrefix,
         // the pipeline service only reads the stages' events: their own consumers dead-letter them
         deadLetter: name !== 'pipeline',
+        ledger: new DeliveryLedger(store, consumerGroup(config.kafka, name)),
+        attemptTimeoutMs: config.attemptTimeoutMs,
+        onStuck: (reason) => {
+          // the handler still runs: only a new process may take the message (its attempt is counted)
+          log.error('a handler ignored its abort; exiting', { reason });
+          void stop().finally(() => process.exit(1));
+        },
       },
       log,
     );
@@ -144,20 +157,35 @@ export async function startService(
           log,
         )
       : undefined;
-  health.setStatus('', 'SERVING');
+  let serving = false;
+  let stopping: Promise<void> | undefined;
+  const checkHealth = () => {
+    const ok = !stopping && (consumer?.healthy ?? true) && producer.healthy;
+    if (ok === serving) return;
+    serving = ok;
+    health.setStatus('', ok ? 'SERVING' : 'NOT_SERVING');
+    const fields = { consumer: consumer?.healthy, producer: producer.healthy };
+    if (ok) log.info('health: SERVING', fields);
+    else if (!stopping) log.warn('health: NOT_SERVING', fields);
+  };
+  const healthTimer = setInterval(checkHealth, 1000);
+  healthTimer.unref();
+  checkHealth();
   log.info('service ready', {
     grpc: url,
     topics: [...handlers.keys()],
     group: consumer ? consumerGroup(config.kafka, name) : undefined,
   });
 
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
+  stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
+      clearInterval(healthTimer);
+      serving = false;
       health.setStatus('', 'NOT_SERVING');
       await stopLag?.();
-      await consumer?.stop();
+      await consumer?.stop(); // aborts the handler in hand first
+      shutdown.abort(); // open server streams end
       await app.close();
       await producer.close();
       await activeTelemetry().flush(); // the last spans and metrics before the process exits
@@ -167,7 +195,10 @@ export async function startService(
   if (options.handleSignals ?? true) {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info('signal received', { signal });
-      const timer = setTimeout(() => process.exit(1), 30_000);
+      const timer = setTimeout(() => {
+        log.error('shutdown did not finish in time; exiting', { graceMs: config.shutdownGraceMs });
+        process.exit(1);
+      }, config.shutdownGraceMs);
       timer.unref();
       stop().then(
         () => process.exit(0),
