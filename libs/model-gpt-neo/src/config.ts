@@ -236,3 +236,7 @@ export function configToHf(c: GPTNeoConfig): Json {
     window_size: c.windowSize,
   };
 }
+
+/** The Linear layers of a GPT-Neo block a LoRA adapter can sit on, by PEFT's target_modules names (lora.ts). */
+export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'out_proj', 'c_fc', 'c_proj'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];

@@ -7,5 +7,18 @@ export { validateGenerateOptions } from './sampling';
 export { createModel } from './create';
 export { loadModel, loadWeightsInto, saveModel, readHfConfig, TOKENIZER_FILES } from './io';
 export type { SaveOptions } from './io';
-export { isModelFolder, openModelFolder, ownTokenizerDir, type OpenedModelFolder } from './folder';
+export { isModelFolder, loadModelFolder, mergeAdapterFolder, modelSources, openModelFolder, ownTokenizerDir, type OpenedModelFolder } from './folder';
 export * as safetensors from '@ftune/safetensors';
+export { LoraAdapters, linearModules, peftKey, selectModules, validateLoraConfig } from './lora';
+export type { LoraConfig, LoraLayer, LoraModule } from './lora';
+export {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  adapterBase,
+  isAdapterFolder,
+  loadAdapter,
+  loadAdapterWeightsInto,
+  readAdapterConfig,
+  saveAdapter,
+} from './adapter-io';
+export type { AdapterFolderConfig, SaveAdapterOptions } from './adapter-io';

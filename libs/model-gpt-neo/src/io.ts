@@ -23,8 +23,13 @@ const IGNORED = [/^transformer\.h\.\d+\.attn\.attention\.(bias|masked_bias)$/, /
 
 /** Reads and checks config.json of a model folder. */
 export function readHfConfig(dir: string) {
-  const file = path.join(dir, 'config.json');
-  if (!fs.existsSync(file)) throw new UserError(`${dir}: no config.json (is this a Hugging Face model folder?)`);
+  return configFromHf(readJsonObject(dir, 'config.json', 'a Hugging Face model folder'));
+}
+
+/** A folder's JSON object file (config.json, adapter_config.json), refused with a UserError when absent or not an object. */
+export function readJsonObject(dir: string, name: string, folderKind: string): Record<string, unknown> {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) throw new UserError(`${dir}: no ${name} (is this ${folderKind}?)`);
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -32,7 +37,7 @@ export function readHfConfig(dir: string) {
     throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: not a JSON object`);
-  return configFromHf(json as Record<string, unknown>);
+  return json as Record<string, unknown>;
 }
 
 const sourceDirs = new WeakMap<GPTNeoModel, string>();

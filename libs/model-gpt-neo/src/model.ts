@@ -12,6 +12,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone r
 import { IGNORE_INDEX } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, validateConfig } from './config';
+import { LoraAdapters, type LoraConfig } from './lora';
 import { crossEntropy } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
@@ -151,15 +152,10 @@ interface LayerCache {
 
 export class GPTNeoModel {
   readonly config: GPTNeoConfig;
-  /**
-   * Every parameter; a variable's name is its Hugging Face name (Linear weights held [in, out]). tfjs needs
-   * variable names to be unique, so while another model holds those names, a second model's names get the prefix
-   * `model2/` (`model3/`, …); `hfName()` strips it.
-   */
-  readonly trainableVariables: tf.Variable[];
   /** '' for the first live model, 'model2/' etc. for further models alive at the same time. */
   readonly variablePrefix: string;
   private readonly params = new Map<string, tf.Variable>();
+  private lora: LoraAdapters | null = null;
 
   /** Builds the model from one tensor per parameter in internal layout (ownership passes to the model). */
   constructor(config: GPTNeoConfig, valueOf: (spec: ParamSpec) => tf.Tensor) {
@@ -186,7 +182,52 @@ export class GPTNeoModel {
       this.params.set(spec.name, tf.variable(value, true, this.variablePrefix + spec.name));
       value.dispose(); // the variable holds its own reference
     }
-    this.trainableVariables = [...this.params.values()];
+  }
+
+  /**
+   * What training updates: every parameter, or with LoRA adapters attached only the adapters' A and B (the base
+   * frozen). A parameter variable's name is its Hugging Face name (Linear weights held [in, out]); an adapter's is
+   * PEFT's file key. tfjs needs variable names to be unique, so while another model holds those names, a second
+   * model's names get the prefix `model2/` (`model3/`, …); `hfName()` strips it.
+   */
+  get trainableVariables(): tf.Variable[] {
+    return this.lora ? this.lora.variables : [...this.params.values()];
+  }
+
+  /** Number of values in the base parameters (the tied head counted once) plus any adapters. */
+  parameterCount(): { total: number; trainable: number } {
+    const base = [...this.params.values()].reduce((n, v) => n + v.size, 0);
+    const adapters = this.lora ? this.lora.variables.reduce((n, v) => n + v.size, 0) : 0;
+    return { total: base + adapters, trainable: this.lora ? adapters : base };
+  }
+
+  /** The attached LoRA adapters, or null. */
+  get adapters(): LoraAdapters | null {
+    return this.lora;
+  }
+
+  /**
+   * Attaches LoRA adapters (fresh from `seed` as PEFT initialises them, or the given ones, which must be built for
+   * this model's prefix) and freezes the base parameters. A model carries one adapter at a time.
+   */
+  attachLora(adapters: LoraConfig | LoraAdapters, seed = 0): LoraAdapters {
+    if (this.lora) throw new Error('this model already carries LoRA adapters');
+    this.lora = adapters instanceof LoraAdapters ? adapters : LoraAdapters.fresh(this.config, adapters, this.variablePrefix, seed);
+    for (const v of this.params.values()) v.trainable = false;
+    return this.lora;
+  }
+
+  /** Folds the adapters into the base weights (W ← W + s·A·B), drops them and unfreezes the base. */
+  mergeLora(): void {
+    const lora = this.lora;
+    if (!lora) throw new Error('this model carries no LoRA adapters');
+    for (const { module } of lora.layers) {
+      const w = this.param(`${module.path}.weight`);
+      tf.tidy(() => w.assign(tf.add(w, lora.weightDelta(module.path))));
+    }
+    lora.dispose();
+    this.lora = null;
+    for (const v of this.params.values()) v.trainable = true;
   }
 
   /** The Hugging Face name of one of this model's variables. */
@@ -202,6 +243,8 @@ export class GPTNeoModel {
   }
 
   dispose(): void {
+    this.lora?.dispose();
+    this.lora = null;
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
   }
@@ -218,6 +261,13 @@ export class GPTNeoModel {
     return tf.add(tf.mul(normed, this.param(`${prefix}.weight`)), this.param(`${prefix}.bias`));
   }
 
+  /** A Linear layer (weight [in, out], optional bias) plus its LoRA adapter's update when it has one. */
+  private project(x: tf.Tensor, module: string, training: boolean, bias = false): tf.Tensor {
+    const y = linear(x, this.param(`${module}.weight`), bias ? this.param(`${module}.bias`) : undefined);
+    const delta = this.lora?.delta(x, module, training);
+    return delta ? tf.add(y, delta) : y;
+  }
+
   private dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
     return training && rate > 0 ? tf.dropout(x, rate) : x;
   }
@@ -231,11 +281,11 @@ export class GPTNeoModel {
 
   private attention(x: tf.Tensor, i: number, L: Layout, training: boolean, cache?: LayerCache[]): tf.Tensor {
     const p = `transformer.h.${i}.attn.attention`;
-    const qx = linear(x, this.param(`${p}.q_proj.weight`)); // (N, C)
-    const kx = linear(x, this.param(`${p}.k_proj.weight`)); // (N, C)
-    const vx = linear(x, this.param(`${p}.v_proj.weight`)); // (N, C)
+    const qx = this.project(x, `${p}.q_proj`, training); // (N, C)
+    const kx = this.project(x, `${p}.k_proj`, training); // (N, C)
+    const vx = this.project(x, `${p}.v_proj`, training); // (N, C)
     const merged = L.packed ? this.packedContext(qx, kx, vx, i, L.packed, training) : this.denseContext(qx, kx, vx, i, L, training, cache);
-    const out = linear(merged, this.param(`${p}.out_proj.weight`), this.param(`${p}.out_proj.bias`));
+    const out = this.project(merged, `${p}.out_proj`, training, true); // (N, C)
     return this.dropout(out, this.config.residDropout, training);
   }
 
@@ -278,8 +328,8 @@ export class GPTNeoModel {
 
   private mlp(x: tf.Tensor, i: number, training: boolean): tf.Tensor {
     const p = `transformer.h.${i}.mlp`;
-    const h = gelu(linear(x, this.param(`${p}.c_fc.weight`), this.param(`${p}.c_fc.bias`))); // (N, F)
-    const out = linear(h, this.param(`${p}.c_proj.weight`), this.param(`${p}.c_proj.bias`)); // (N, C)
+    const h = gelu(this.project(x, `${p}.c_fc`, training, true)); // (N, F)
+    const out = this.project(h, `${p}.c_proj`, training, true); // (N, C)
     return this.dropout(out, this.config.residDropout, training);
   }
 

@@ -40,6 +40,17 @@ describe('run config', () => {
     expect(defaults.evalBatchSize).toBeUndefined();
   });
 
+  it('takes training.lora with the defaults of its fields filled in, and hands it to the train job', () => {
+    const cfg = normalizeRunConfig({ ...structuredClone(minimal), training: { lora: { r: 16 } } }, '/');
+    expect(cfg.training.lora).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'] });
+    const job = resolveTrainConfig({ model: 'tiny', dataset: 'd', out: 'o', ...toSnakeCase(cfg.training) }, {});
+    expect(toTrainingArguments(job).lora).toEqual(cfg.training.lora);
+    expect(normalizeRunConfig(structuredClone(minimal), '/').training.lora).toBeUndefined();
+    const bad = { ...structuredClone(minimal), training: { lora: { r: 0, targets: ['wte'] } } };
+    expect(() => normalizeRunConfig(bad, '/')).toThrow(/training\.lora\.r: must be >= 1/);
+    expect(() => normalizeRunConfig(structuredClone(bad), '/')).toThrow(/training\.lora\.targets\.0: must be equal to one of the allowed values/);
+  });
+
   it('names the field of each mistake', () => {
     const bad = { ...structuredClone(minimal), training: { batchSize: 0, lrScheduler: 'step', bogus: 1 } };
     expect(() => normalizeRunConfig(bad, '/')).toThrow(/training\.batchSize: must be >= 1/);

@@ -17,6 +17,7 @@ import {
   type Stat,
 } from '@ftune/eval';
 import type { ArtifactStore } from '@ftune/storage';
+import type { TrainJobResult } from '@ftune/trainer';
 import type { RunSummary } from './lifecycle/run-summary';
 import type { FilterSummary, MitigationReport, TokenizeSummary } from './stages';
 
@@ -131,6 +132,7 @@ function summarySection(
       ),
     );
   const t = r.config.training;
+  const trained = store.tryReadJson<Pick<TrainJobResult, 'parameters'>>(`runs/${r.runId}/train/result.json`)?.parameters;
   parts.push(
     table(
       [{ title: 'Setting' }, { title: 'Value' }],
@@ -144,6 +146,7 @@ function summarySection(
           'training',
           `lr ${t.learningRate}, batch ${t.batchSize}×${t.gradientAccumulationSteps}, ${t.maxSteps !== undefined ? `${t.maxSteps} steps` : `${t.epochs} epochs`}, ${t.lrScheduler} schedule, seed ${t.seed}`,
         ],
+        ...(trained ? [['trained parameters', trainedParameters(trained)]] : []),
         ['collator', `completion-only, max length ${r.config.collator.maxLength}`],
         [
           'backend',
@@ -167,6 +170,17 @@ function summarySection(
     lead: `Run ${r.runId}, started ${r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}.`,
     html: parts.join(''),
   };
+}
+
+/** What training updated: a LoRA adapter on the frozen base, or every weight, with the counts. */
+export function trainedParameters(p: TrainJobResult['parameters']): string {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  if (!p.adapter) return `all ${count(p.total)} (full fine-tune)`;
+  const a = p.adapter;
+  return (
+    `LoRA adapter (r ${a.r}, alpha ${a.alpha}, dropout ${a.dropout}, on ${a.targets.join(', ')}): ` +
+    `${count(p.trainable)} trainable of ${count(p.total)} (${((100 * p.trainable) / p.total).toFixed(2)}%), the base frozen`
+  );
 }
 
 /** The whole report page of a run, from the files in its folder. */

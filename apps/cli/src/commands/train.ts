@@ -40,14 +40,52 @@ const VALUE_FLAGS: Array<[string, string]> = [
     'keep-eos-learnable',
     'true | false: mask padding by position so EOS (= pad) stays a label (true); both false = trl 0.19.1 exactly',
   ],
-  ...HYPERPARAMETER_NAMES.map((name): [string, string] => {
+  ...HYPERPARAMETER_NAMES.flatMap((name): Array<[string, string]> => {
     const spec: HyperparameterSpec = HYPERPARAMETERS[name];
+    if ('type' in spec && spec.type === 'object') {
+      // a group: --lora turns it on with its defaults, --lora-<field> sets one field (and turns it on)
+      const fields = Object.entries(spec.properties).map(([field, f]): [string, string] => {
+        const choices = f.type === 'array' ? `comma-separated, of ${f.items.enum.join(' | ')}: ` : '';
+        return [`${kebabCase(name)}-${kebabCase(field)}`, `${choices}${f.description} (${String(f.default)})`];
+      });
+      return [[kebabCase(name), `${spec.description} (off)`], ...fields];
+    }
     const choices = 'enum' in spec ? `${spec.enum.join(' | ')}: ` : '';
     const fallback =
       spec.default === undefined || spec.description.includes('default:') ? '' : ` (${spec.default})`;
-    return [kebabCase(name), `${choices}${spec.description}${fallback}`];
+    return [[kebabCase(name), `${choices}${spec.description}${fallback}`]];
   }),
 ];
+
+/** Names of the hyperparameters that are groups of fields (lora). */
+const GROUPS = HYPERPARAMETER_NAMES.filter((n) => {
+  const spec: HyperparameterSpec = HYPERPARAMETERS[n];
+  return 'type' in spec && spec.type === 'object';
+});
+
+/**
+ * Config fields from flags: a group's --<group>-<field> flags become one object under the group's name
+ * (lists split at commas), and --<group> alone gives the group with its defaults.
+ */
+export function flagFields(flags: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flags)) fields[snakeCase(key)] = value;
+  for (const group of GROUPS) {
+    const spec = HYPERPARAMETERS[group] as HyperparameterSpec & { properties: Record<string, { type: string }> };
+    const on = fields[group];
+    delete fields[group];
+    const object: Record<string, unknown> = {};
+    for (const [field, f] of Object.entries(spec.properties)) {
+      const key = `${group}_${snakeCase(field)}`;
+      const value = fields[key];
+      delete fields[key];
+      if (value === undefined) continue;
+      object[field] = f.type === 'array' && typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value;
+    }
+    if (Object.keys(object).length > 0 || (on !== undefined && on !== false && on !== 'false')) fields[group] = object;
+  }
+  return fields;
+}
 
 function progressPrinter(tty: boolean): (e: TrainerEvent) => void {
   let started = 0;
@@ -124,6 +162,7 @@ export function registerTrain(program: Command): void {
   const switches = new Set([
     'append-eos',
     'keep-eos-learnable',
+    ...GROUPS.map(kebabCase),
     ...HYPERPARAMETER_NAMES.filter(
       (n) => (HYPERPARAMETERS[n] as HyperparameterSpec as { type?: string }).type === 'boolean',
     ).map(kebabCase),
@@ -142,10 +181,7 @@ export function registerTrain(program: Command): void {
       const { flattenParams, mlflowRunUrl, resolveMlflowSettings, RunTracker, trainerScalars } =
         lib.tracking();
       const { config: configFile, mlflowUri, ...rest } = flags;
-      const fromFlags: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(rest)) {
-        fromFlags[snakeCase(key)] = value;
-      }
+      const fromFlags = flagFields(rest);
       const config = resolveTrainConfig(
         configFile ? readConfigFile(configFile) : {},
         fromFlags,

@@ -12,6 +12,7 @@ import {
   HYPERPARAMETERS,
   hyperparameterProperties,
   kebabCase,
+  resolveLora,
   snakeCase,
   toSnakeCase,
   type HyperparameterSpec,
@@ -78,7 +79,7 @@ describe('hyperparameters: one table, every spelling derived', () => {
     let checked = 0;
     for (const name of HYPERPARAMETER_NAMES) {
       const spec: HyperparameterSpec = HYPERPARAMETERS[name];
-      if (!('type' in spec) || spec.type === 'boolean') continue;
+      if (!('type' in spec) || spec.type === 'boolean' || spec.type === 'object') continue;
       const low = spec.minimum ?? spec.exclusiveMinimum;
       if (low === undefined) continue;
       const bad = spec.exclusiveMinimum !== undefined ? low : low - 1;
@@ -92,6 +93,21 @@ describe('hyperparameters: one table, every spelling derived', () => {
     expect(checkHyperparameters({ ...resolveArgs({}), batchSize: 2.5 })).toBe(
       'batchSize must be an integer, got 2.5',
     );
+  });
+
+  it('takes lora as one group: defaults per field, each field checked in train() as in the config file', () => {
+    expect(resolveLora(undefined)).toBeNull();
+    expect(resolveLora({})).toEqual({ r: 8, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'] });
+    expect(resolveLora({ r: 16, targets: ['c_fc'] })).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['c_fc'] });
+    const args = resolveArgs({});
+    expect(checkHyperparameters({ ...args, lora: { r: 4, alpha: 16, dropout: 0.1 } })).toBeNull();
+    expect(checkHyperparameters({ ...args, lora: { r: 2.5 } })).toBe('lora.r must be an integer, got 2.5');
+    expect(checkHyperparameters({ ...args, lora: { dropout: 1 } })).toBe('lora.dropout must be < 1, got 1');
+    expect(checkHyperparameters({ ...args, lora: { targets: [] } })).toMatch(/^lora\.targets must be a non-empty list/);
+    expect(checkHyperparameters({ ...args, lora: { targets: ['q_proj', 'q_proj'] } })).toMatch(/names a module twice/);
+    expect(checkHyperparameters({ ...args, lora: { rank: 4 } as never })).toMatch(/^lora has no field rank/);
+    expect(() => resolveTrainConfig({ ...job, lora: { alpha: 0 } }, {}, 'train.yaml')).toThrow(/^train\.yaml: lora\.alpha must be > 0/);
+    expect(toTrainingArguments(resolveTrainConfig({ ...job, lora: { r: '4' } }, {}, 'train.yaml')).lora).toEqual({ r: 4 });
   });
 
   it('merges a caller’s own defaults into named entries and refuses an unknown name', () => {

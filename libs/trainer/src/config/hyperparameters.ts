@@ -3,6 +3,8 @@
 // this table: TrainingArguments (camelCase), the `ftune train` config keys (snake_case) and flags
 // (kebab-case), the JSON Schemas of the train config and of a run config's `training` section, and
 // the checks train() makes. Adding a hyperparameter is one entry here plus its use.
+// the GPT-Neo config module alone: the table is read without loading TensorFlow.js
+import { LORA_TARGETS } from '@ftune/model-gpt-neo/src/config';
 import type { SchedulerType } from '../schedules/lr-schedule';
 
 interface NumberSpec {
@@ -27,7 +29,24 @@ interface ChoiceSpec {
   default: string;
   description: string;
 }
-export type HyperparameterSpec = NumberSpec | BooleanSpec | ChoiceSpec;
+interface ListSpec {
+  type: 'array';
+  items: { enum: readonly string[] };
+  minItems: number;
+  uniqueItems: true;
+  default: readonly string[];
+  description: string;
+}
+/** A group of settings given together (lora); absent = off. Its fields have defaults of their own. */
+interface GroupSpec {
+  type: 'object';
+  additionalProperties: false;
+  properties: Record<string, NumberSpec | ListSpec>;
+  /** Off unless given. */
+  default?: undefined;
+  description: string;
+}
+export type HyperparameterSpec = NumberSpec | BooleanSpec | ChoiceSpec | GroupSpec;
 
 const SCHEDULERS: readonly SchedulerType[] = ['linear', 'cosine', 'constant', 'constant_with_warmup'];
 /** A bare name is prefixed with eval_ as the Trainer does; the loop itself accepts any record field. */
@@ -152,6 +171,36 @@ export const HYPERPARAMETERS = {
     description:
       'several examples per row of max-length tokens, batches of batch-size rows filled best-fit decreasing; attention and positions stay within each example',
   },
+  lora: {
+    type: 'object',
+    additionalProperties: false,
+    description:
+      'train LoRA adapters (PEFT LoraConfig) instead of every weight: the base frozen, model/ holds adapter_model.safetensors and adapter_config.json',
+    properties: {
+      r: { type: 'integer', minimum: 1, default: 8, description: 'rank of each adapter' },
+      alpha: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: 8,
+        description: "lora_alpha: the adapter's update is scaled by alpha / r",
+      },
+      dropout: {
+        type: 'number',
+        minimum: 0,
+        exclusiveMaximum: 1,
+        default: 0,
+        description: "dropout on the adapter's input while training",
+      },
+      targets: {
+        type: 'array',
+        items: { enum: LORA_TARGETS },
+        minItems: 1,
+        uniqueItems: true,
+        default: ['q_proj', 'v_proj'],
+        description: 'the Linear layers of each block that get adapters',
+      },
+    },
+  },
   seed: { type: 'integer', default: 42, description: 'seed for init and data order' },
   signalWindow: {
     type: 'integer',
@@ -168,10 +217,17 @@ type ValueOf<S> = S extends { enum: readonly (infer U)[] }
   ? U
   : S extends { type: 'boolean' }
     ? boolean
-    : number;
+    : S extends { type: 'array'; items: { enum: readonly (infer U)[] } }
+      ? U[]
+      : S extends { type: 'object'; properties: infer P }
+        ? { [F in keyof P]?: ValueOf<P[F]> }
+        : number;
 type WithDefault = {
   [K in HyperparameterName]: Table[K] extends { default: unknown } ? K : never;
 }[HyperparameterName];
+
+/** The LoRA settings of a run, every field given. */
+export type LoraSettings = Required<ValueOf<Table['lora']>>;
 
 /** The loop's arguments, named in camelCase; those without a default are decided by the loop. */
 export type TrainingArguments = { [K in WithDefault]: ValueOf<Table[K]> } & {
@@ -208,7 +264,7 @@ export const DEFAULT_ARGS = Object.fromEntries(
     const spec: HyperparameterSpec = HYPERPARAMETERS[k];
     return spec.default === undefined ? [] : [[k, spec.default]];
   }),
-) as TrainingArguments;
+) as unknown as TrainingArguments;
 
 /**
  * JSON Schema properties of the hyperparameters under names of the given spelling, without defaults
@@ -248,23 +304,68 @@ export function toSnakeCase(args: Partial<TrainingArguments>): SnakeCaseHyperpar
   return fields as SnakeCaseHyperparameters;
 }
 
+/** The message for a number outside its spec's type or bounds, or null. */
+function checkNumber(name: string, spec: NumberSpec, v: unknown): string | null {
+  const bad = (what: string): string => `${name} must be ${what}, got ${String(v)}`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return bad('a finite number');
+  if (spec.type === 'integer' && !Number.isInteger(v)) return bad('an integer');
+  if (spec.minimum !== undefined && v < spec.minimum) return bad(`≥ ${spec.minimum}`);
+  if (spec.exclusiveMinimum !== undefined && !(v > spec.exclusiveMinimum)) return bad(`> ${spec.exclusiveMinimum}`);
+  if (spec.maximum !== undefined && v > spec.maximum) return bad(`≤ ${spec.maximum}`);
+  if (spec.exclusiveMaximum !== undefined && !(v < spec.exclusiveMaximum)) return bad(`< ${spec.exclusiveMaximum}`);
+  if (spec.not !== undefined && v === spec.not.const) return bad(`other than ${spec.not.const}`);
+  return null;
+}
+
+/** The message for a group (lora) with an unknown field or a field outside its spec, or null. */
+function checkGroup(name: string, spec: GroupSpec, v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${name} must be an object`;
+  for (const [field, value] of Object.entries(v)) {
+    const fieldSpec = spec.properties[field];
+    const where = `${name}.${field}`;
+    if (!fieldSpec) return `${name} has no field ${field} (${Object.keys(spec.properties).join(', ')})`;
+    if (value === undefined) continue;
+    if (fieldSpec.type !== 'array') {
+      const problem = checkNumber(where, fieldSpec, value);
+      if (problem) return problem;
+      continue;
+    }
+    const list = value as unknown[];
+    const choices = fieldSpec.items.enum;
+    if (!Array.isArray(list) || list.length < fieldSpec.minItems || list.some((x) => !choices.includes(x as string))) {
+      return `${where} must be a non-empty list of ${choices.join(', ')}, got ${JSON.stringify(value)}`;
+    }
+    if (new Set(list).size !== list.length) return `${where} names a module twice: ${JSON.stringify(value)}`;
+  }
+  return null;
+}
+
 /** The first value outside its hyperparameter's type or bounds, as a message, or null. */
 export function checkHyperparameters(args: TrainingArguments): string | null {
   for (const k of HYPERPARAMETER_NAMES) {
     const spec: HyperparameterSpec = HYPERPARAMETERS[k];
+    if (!('type' in spec) || spec.type === 'boolean') continue;
+    if (spec.type === 'object') {
+      const problem = args[k] === undefined ? null : checkGroup(k, spec, args[k]);
+      if (problem) return problem;
+      continue;
+    }
     // the epochs count only when no step limit is set
-    if (!('type' in spec) || spec.type === 'boolean' || (k === 'epochs' && args.maxSteps !== -1)) continue;
-    const v = args[k] as number;
-    const bad = (what: string): string => `${k} must be ${what}, got ${v}`;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return bad('a finite number');
-    if (spec.type === 'integer' && !Number.isInteger(v)) return bad('an integer');
-    if (spec.minimum !== undefined && v < spec.minimum) return bad(`≥ ${spec.minimum}`);
-    if (spec.exclusiveMinimum !== undefined && !(v > spec.exclusiveMinimum))
-      return bad(`> ${spec.exclusiveMinimum}`);
-    if (spec.maximum !== undefined && v > spec.maximum) return bad(`≤ ${spec.maximum}`);
-    if (spec.exclusiveMaximum !== undefined && !(v < spec.exclusiveMaximum))
-      return bad(`< ${spec.exclusiveMaximum}`);
-    if (spec.not !== undefined && v === spec.not.const) return bad(`other than ${spec.not.const}`);
+    if (k === 'epochs' && args.maxSteps !== -1) continue;
+    const problem = checkNumber(k, spec, args[k]);
+    if (problem) return problem;
   }
   return null;
+}
+
+/** LoRA settings with every field's default filled in, or null when LoRA is off. */
+export function resolveLora(lora: TrainingArguments['lora']): LoraSettings | null {
+  if (lora === undefined) return null;
+  const fields = HYPERPARAMETERS.lora.properties;
+  return {
+    r: lora.r ?? fields.r.default,
+    alpha: lora.alpha ?? fields.alpha.default,
+    dropout: lora.dropout ?? fields.dropout.default,
+    targets: lora.targets ?? [...fields.targets.default],
+  };
 }

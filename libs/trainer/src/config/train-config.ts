@@ -98,7 +98,7 @@ function describe(e: ErrorObject): string {
       return `missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
     case 'additionalProperties': {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
-      return `unknown field "${name}" (see the train config schema for the accepted fields)`;
+      return `unknown field "${field ? `${field}.` : ''}${name}" (see the train config schema for the accepted fields)`;
     }
     case 'enum':
       return `${field} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;

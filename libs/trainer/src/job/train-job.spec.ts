@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '@ftune/model-gpt-neo';
+import { loadModel, openModelFolder, readAdapterConfig } from '@ftune/model-gpt-neo';
+import { OPTIMIZER_FILE, readOptimizer } from '../checkpoint/checkpoint';
 import type { TrainJobConfig } from '../config/train-config';
 import type { TrainerEvent } from '../train';
 import { runTrainJob } from './train-job';
@@ -76,6 +77,54 @@ describe('runTrainJob with the GPT-Neo tiny preset', () => {
       const bytes = (run: string): Buffer =>
         fs.readFileSync(path.join(root, run, 'model', 'model.safetensors'));
       expect(bytes('b').equals(bytes('a'))).toBe(true);
+    },
+  );
+
+  it(
+    'trains LoRA adapters only: model/ is a PEFT adapter on the frozen base/, optimizer state for adapters alone, exact resume',
+    { timeout: 300_000 },
+    async () => {
+      const lora = { lora: { r: 4, alpha: 8, targets: ['q_proj' as const, 'v_proj' as const, 'c_fc' as const] } };
+      const lines: string[] = [];
+      const unbroken = await runTrainJob(config('lora-a', lora), { log: (l) => lines.push(l) });
+      expect(unbroken.status).toBe('completed');
+      // tiny: 2 blocks of hidden 32, MLP 128; q, v: 2·(32·4 + 4·32), c_fc: 32·4 + 4·128 per block
+      expect(unbroken.parameters.trainable).toBe(2 * (2 * 256 + 640));
+      expect(unbroken.parameters.adapter).toEqual({ r: 4, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj', 'c_fc'] });
+      expect(lines.join('\n')).toMatch(/LoRA adapters r=4 alpha=8 .* 2,304 trainable of [\d,]+ parameters/);
+      const out = path.join(root, 'lora-a');
+      const modelDir = path.join(out, 'model');
+      expect(fs.readdirSync(modelDir).sort()).toEqual(
+        expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors', 'tokenizer.json']),
+      );
+      expect(fs.existsSync(path.join(modelDir, 'model.safetensors'))).toBe(false);
+      expect(readAdapterConfig(modelDir).baseModel).toBe(path.join(out, 'base'));
+      const moments = readOptimizer(path.join(out, 'checkpoint-2', OPTIMIZER_FILE), 2).expAvg;
+      expect([...moments.keys()].sort()).toEqual(
+        [...moments.keys()].filter((k) => /\.lora_[AB]\.weight$/.test(k)).sort(),
+      );
+      expect(moments.size).toBe(12);
+      // the trained adapter changes the base's predictions
+      const ids = { batchSize: 1, seqLen: 4, inputIds: Int32Array.from([10, 20, 30, 40]) };
+      const adapted = openModelFolder(modelDir);
+      const base = loadModel(path.join(out, 'base'));
+      expect(unbroken.parameters.total).toBe(base.parameterCount().total + 2304);
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(adapted.model.logits(ids), base.logits(ids)))).dataSync()[0]);
+      expect(diff).toBeGreaterThan(1e-4);
+      adapted.model.dispose();
+      base.dispose();
+
+      const controller = new AbortController();
+      const stopped = await runTrainJob(config('lora-b', lora), {
+        signal: controller.signal,
+        onEvent: (e) => void (e.type === 'step' && e.record.step === 1 && controller.abort()),
+      });
+      expect(stopped.status).toBe('interrupted');
+      const resumed = await runTrainJob(config('lora-b', { ...lora, resume: true }));
+      expect(resumed.globalStep).toBe(2);
+      const bytes = (run: string): Buffer =>
+        fs.readFileSync(path.join(root, run, 'model', 'adapter_model.safetensors'));
+      expect(bytes('lora-b').equals(bytes('lora-a'))).toBe(true);
     },
   );
 

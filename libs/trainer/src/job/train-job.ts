@@ -2,6 +2,7 @@
 // in, a trained Hugging Face model folder out. Records become texts through the dataset's template,
 // texts become ids through the GPT-2 tokenizer, batches come from the completion-only collator with the
 // response template, and the loop of ../train.ts trains. Used by `ftune train` and the train service.
+import * as path from 'node:path';
 import {
   completionOnlyConfig,
   countTargets,
@@ -14,14 +15,18 @@ import { UserError } from '@ftune/common';
 import { readManifest, readSplit, recordToText, type JobChatTemplate, type JsonObject } from '@ftune/dataset';
 import {
   createModel,
+  type GPTNeoModel,
   isModelFolder,
+  loadAdapterWeightsInto,
   loadModel,
   loadWeightsInto,
   ownTokenizerDir,
+  saveAdapter,
   saveModel,
 } from '@ftune/model-gpt-neo';
 import { loadTokenizer, saveTokenizerFiles, type Tokenizer } from '@ftune/tokenizer';
 import { resolveArgs } from '../args';
+import { resolveLora, type LoraSettings } from '../config/hyperparameters';
 import { toTrainingArguments, type TrainJobConfig } from '../config/train-config';
 import { train, type ModelIO, type TrainerEvent, type TrainResult } from '../train';
 import { packedSampler } from '../data/order';
@@ -39,7 +44,12 @@ export interface TrainJobHooks {
 
 export interface TrainJobResult extends TrainResult {
   examples: { train: number; validation: number; untrainable: number };
+  /** What was trained: every weight, or LoRA adapters (model/ then holds the adapter) on a frozen base. */
+  parameters: { trainable: number; total: number; adapter: LoraSettings | null; base: string };
 }
+
+/** Folder name, under the job's out, of a preset's frozen base when LoRA trains on it. */
+export const LORA_BASE_DIR = 'base';
 
 /**
  * Training examples of one split, named by line: token ids of each record's training text (dataset
@@ -106,6 +116,10 @@ export async function runTrainJob(
   // Model: a Hugging Face folder, or a preset with random init from the seed
   const model = fromFolder ? loadModel(config.model) : createModel(config.model, args.seed);
   try {
+    const writeTokenizer = (d: string): void =>
+      saveTokenizerFiles(tokenizer, d, { chatTemplate: chat?.template.source });
+    const lora = resolveLora(args.lora);
+    const base = lora ? loraBase(model, config, fromFolder, writeTokenizer) : config.model;
     const maxLength =
       config.max_length ?? Math.min(model.config.maxPositionEmbeddings, tokenizer.modelMaxLength);
     if (maxLength > model.config.maxPositionEmbeddings) {
@@ -114,8 +128,17 @@ export async function runTrainJob(
       );
     }
     log(
-      `model: ${fromFolder ? config.model : `preset ${config.model}`} (${model.trainableVariables.reduce((s, v) => s + v.size, 0).toLocaleString('en-US')} parameters)`,
+      `model: ${fromFolder ? config.model : `preset ${config.model}`} (${model.parameterCount().total.toLocaleString('en-US')} parameters)`,
     );
+    if (lora) {
+      model.attachLora(lora, args.seed);
+      const { trainable, total } = model.parameterCount();
+      log(
+        `LoRA adapters r=${lora.r} alpha=${lora.alpha} dropout=${lora.dropout} on ${lora.targets.join(', ')}: ` +
+          `${trainable.toLocaleString('en-US')} trainable of ${total.toLocaleString('en-US')} parameters ` +
+          `(${((100 * trainable) / total).toFixed(2)}%), the base frozen (${base})`,
+      );
+    }
 
     // Collator: completion-only after the response template (plain LM for text records), truncating to maxLength;
     // with a chat template the examples carry their assistant mask, and padding is masked by position so the
@@ -187,13 +210,16 @@ export async function runTrainJob(
       }),
     });
 
-    const modelIO: ModelIO = {
-      save: (dir) =>
-        void saveModel(model, dir, {
-          writeTokenizer: (d) => saveTokenizerFiles(tokenizer, d, { chatTemplate: chat?.template.source }),
-        }),
-      load: (dir) => loadWeightsInto(model, dir),
-    };
+    const modelIO: ModelIO = lora
+      ? {
+          save: (dir) => void saveAdapter(model, dir, { baseModel: base, writeTokenizer }),
+          load: (dir) => loadAdapterWeightsInto(model, dir),
+        }
+      : {
+          save: (dir) => void saveModel(model, dir, { writeTokenizer }),
+          load: (dir) => loadWeightsInto(model, dir),
+        };
+    const parameters = { ...model.parameterCount(), adapter: lora, base };
     const result = await train({
       model,
       train: source(trainSplit.examples, trainLengths),
@@ -213,8 +239,25 @@ export async function runTrainJob(
         validation: validationSplit.examples.length,
         untrainable: untrainable.length,
       },
+      parameters,
     };
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The folder LoRA's frozen base lives in, for the adapter config to name: the model folder itself, or for a preset
+ * its random init written once to <out>/base/ (an adapter alone cannot rebuild it).
+ */
+function loraBase(
+  model: GPTNeoModel,
+  config: TrainJobConfig,
+  fromFolder: boolean,
+  writeTokenizer: (dir: string) => void,
+): string {
+  if (fromFolder) return path.resolve(config.model);
+  const dir = path.resolve(config.out, LORA_BASE_DIR);
+  saveModel(model, dir, { writeTokenizer });
+  return dir;
 }

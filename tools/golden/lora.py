@@ -1,0 +1,150 @@
+"""Golden fixtures for LoRA in libs/model-gpt-neo: the real peft LoRA on the tiny GPT-Neo of gpt_neo.py.
+
+1. peft → ftune: get_peft_model(tiny, LoraConfig(r=4, lora_alpha=8, target_modules=[q_proj, v_proj, c_fc],
+   lora_dropout=0.05)), adapter matrices set to seeded random values (B = 0 at init would hide layout mistakes),
+   save_pretrained into peft-adapter/. On the right-padded batch of gpt_neo.py (eval mode, so no dropout) it
+   records the logits, the mean next-token loss and the gradient of that loss for every lora_A / lora_B (PEFT's
+   [out, in] layout) — one LoRA training step's gradients, which ftune must reproduce with the base frozen.
+2. ftune → peft and merge: `npx tsx tools/golden/lora_roundtrip.ts` attaches fresh ftune adapters (r=2, alpha 16,
+   all-linear targets, rslora) to the tiny model, sets them to seeded values, saves the adapter folder, merges
+   the adapter into the weights and saves that as a full folder, with ftune's logits for both. This script loads
+   the adapter with PeftModel.from_pretrained onto GPTNeoForCausalLM and the merged folder with
+   GPTNeoForCausalLM.from_pretrained, compares logits and records the result.
+
+Writes (libs/model-gpt-neo/fixtures/lora/):
+  peft-adapter/         adapter_config.json, adapter_model.safetensors (peft save_pretrained)
+  golden.safetensors    logits, loss and adapter gradients (inputs: ../gpt-neo/golden.safetensors, right.*)
+  roundtrip.json        result of the ftune → peft and ftune merge → transformers round trips
+
+Usage (from the repository root, after gpt_neo.py):
+  tools/golden/setup-venv.sh && ~/.cache/ftune/golden-venv/bin/python tools/golden/lora.py
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import peft
+import torch
+import transformers
+from peft import LoraConfig, PeftModel, get_peft_model
+from safetensors import safe_open
+from safetensors.torch import save_file
+from transformers import GPTNeoForCausalLM
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GPT_NEO = os.path.join(ROOT, "libs", "model-gpt-neo", "fixtures", "gpt-neo")
+TINY = os.path.join(GPT_NEO, "tiny")
+OUT = os.path.join(ROOT, "libs", "model-gpt-neo", "fixtures", "lora")
+ADAPTER = os.path.join(OUT, "peft-adapter")
+
+
+def base_model():
+    model = GPTNeoForCausalLM.from_pretrained(TINY, attn_implementation="eager")
+    model.eval()
+    return model
+
+
+def right_batch():
+    with safe_open(os.path.join(GPT_NEO, "golden.safetensors"), "pt") as f:
+        return {k: f.get_tensor(f"right.{k}").long() for k in ["input_ids", "attention_mask", "labels"]}
+
+
+def peft_to_ftune():
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "c_fc"], lora_dropout=0.05,
+                        task_type="CAUSAL_LM")
+    model = get_peft_model(base_model(), config)
+    model.eval()
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_" in name:
+                p.copy_(0.3 * torch.randn(p.shape, generator=g))
+    shutil.rmtree(ADAPTER, ignore_errors=True)
+    model.save_pretrained(ADAPTER)
+    os.remove(os.path.join(ADAPTER, "README.md"))  # peft's model card template, nothing the fixtures need
+    # peft records the path the base was loaded from; relative to the adapter folder, the fixture names its base on
+    # any checkout (ftune resolves a relative base beside the adapter folder)
+    with open(os.path.join(ADAPTER, "adapter_config.json")) as f:
+        written = json.load(f)
+    written["base_model_name_or_path"] = os.path.relpath(TINY, ADAPTER)
+    with open(os.path.join(ADAPTER, "adapter_config.json"), "w") as f:
+        json.dump(written, f, indent=2, sort_keys=True)
+    batch = right_batch()
+    out = model(**batch)
+    out.loss.backward()
+    tensors = {"logits": out.logits.detach().float(), "loss": out.loss.detach().reshape(1).float()}
+    trainable = 0
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            trainable += p.numel()
+            # base_model.model.<module>.lora_A.default.weight → the file key, without the adapter name
+            tensors["grad." + name.replace(".default", "")] = p.grad.detach().float()
+        elif p.grad is not None:
+            raise AssertionError(f"frozen {name} got a gradient")
+    total = sum(p.numel() for p in model.parameters())
+    save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(OUT, "golden.safetensors"),
+              metadata={"format": "pt", "peft": peft.__version__})
+    return {"trainable": trainable, "total": total}
+
+
+def max_relative(ours, theirs):
+    return ((ours - theirs).abs().max() / theirs.abs().max()).item()
+
+
+def ftune_to_peft():
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npx", "tsx", "tools/golden/lora_roundtrip.ts", TINY, tmp], cwd=ROOT, check=True)
+        with safe_open(os.path.join(tmp, "ftune-logits.safetensors"), "pt") as f:
+            ids = f.get_tensor("input_ids").long()
+            adapter_logits = f.get_tensor("adapter.logits")
+            merged_logits = f.get_tensor("merged.logits")
+            base_logits = f.get_tensor("base.logits")
+        adapted = PeftModel.from_pretrained(base_model(), os.path.join(tmp, "adapter"))
+        adapted.eval()
+        with open(os.path.join(tmp, "adapter", "adapter_config.json")) as f:
+            written = json.load(f)
+        merged, info = GPTNeoForCausalLM.from_pretrained(os.path.join(tmp, "merged"), attn_implementation="eager",
+                                                         output_loading_info=True)
+        merged.eval()
+        with torch.no_grad():
+            peft_logits = adapted(input_ids=ids).logits
+            merged_hf = merged(input_ids=ids).logits
+        return {
+            "how": "ftune loadModel(tiny) + fresh adapters set to seeded values → saveAdapter; mergeLora → saveModel; "
+            "peft PeftModel.from_pretrained and transformers from_pretrained on those; logits compared with ftune's",
+            "adapter": {
+                "files": sorted(os.listdir(os.path.join(tmp, "adapter"))),
+                "peft_config": {k: written[k] for k in ["r", "lora_alpha", "use_rslora", "target_modules"]},
+                "peft_loaded_modules": sorted({n.split(".lora_")[0] for n, _ in adapted.named_parameters() if "lora_" in n}),
+                "relative_logit_diff": max_relative(adapter_logits, peft_logits),
+                "adapter_changes_logits": max_relative(adapter_logits, base_logits),
+            },
+            "merged": {
+                "missing_keys": sorted(info["missing_keys"]),
+                "unexpected_keys": sorted(info["unexpected_keys"]),
+                "relative_logit_diff": max_relative(merged_logits, merged_hf),
+                "relative_to_unmerged_peft": max_relative(merged_hf, peft_logits),
+            },
+        }
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    counts = peft_to_ftune()
+    result = {"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__,
+              "peft_adapter_parameters": counts, **ftune_to_peft()}
+    a, m = result["adapter"], result["merged"]
+    assert len(a["peft_loaded_modules"]) == 6 * 3, a
+    assert a["relative_logit_diff"] < 1e-5 and a["adapter_changes_logits"] > 1e-2, a
+    assert not m["missing_keys"] and not m["unexpected_keys"] and m["relative_logit_diff"] < 1e-5, m
+    text = json.dumps(result, indent=2) + "\n"
+    with open(os.path.join(OUT, "roundtrip.json"), "w") as f:
+        f.write(text)
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()
