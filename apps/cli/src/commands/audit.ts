@@ -10,11 +10,13 @@ import type { AuditResult } from '@ftune/bias-audit';
 import { GATE_METRICS } from '@ftune/bias-audit/src/gate';
 import { UserError } from '@ftune/common';
 import { lib } from './libs';
+import { ADAPTER_HELP } from './model-folder';
 import { positiveInt } from './tokenize';
 
 interface AuditFlags {
   dataset: string;
   model?: string;
+  adapter?: string;
   baseline?: string;
   terms?: string;
   pairs?: string;
@@ -90,6 +92,7 @@ export function registerAudit(program: Command): void {
       '--model <DIR>',
       'the fine-tuned model (Hugging Face GPT-Neo folder); without it only the dataset is audited',
     )
+    .option('--adapter <DIR>', ADAPTER_HELP)
     .option('--baseline <DIR>', 'the model before fine-tuning, audited the same way for comparison')
     .option('--terms <FILE>', 'term lists, JSON or YAML (default: the built-in lists)')
     .option(
@@ -110,6 +113,7 @@ export function registerAudit(program: Command): void {
     .requiredOption('--out <DIR>', 'folder for audit.json and audit.html')
     .option('--fail-on-gate', 'exit with status 3 when the gate fails')
     .action(async (flags: AuditFlags) => {
+      if (flags.adapter && !flags.model) throw new UserError('--adapter needs --model (the base, or omit --adapter and give the adapter folder as --model)');
       const gate = parseGate(flags.gate);
       if (flags.model || flags.baseline) await lib.compute().initBackend();
       const { auditSections, runAuditJob } = lib.biasAudit();
@@ -117,6 +121,7 @@ export function registerAudit(program: Command): void {
         {
           dataset: flags.dataset,
           model: flags.model,
+          adapter: flags.adapter,
           baseline: flags.baseline,
           terms: flags.terms,
           pairs: flags.pairs,

@@ -5,10 +5,12 @@ import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
 import type { Task } from '@ftune/eval';
 import { lib } from './libs';
+import { ADAPTER_HELP } from './model-folder';
 import { nonNegativeInt, positiveInt } from './tokenize';
 
 interface EvaluateFlags {
   model: string;
+  adapter?: string;
   dataset: string;
   out: string;
   start?: string;
@@ -31,7 +33,8 @@ export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
     .description('evaluate a model on the test split beside baselines; writes eval.json and report.html')
-    .requiredOption('--model <DIR>', 'the fine-tuned model (Hugging Face GPT-Neo folder)')
+    .requiredOption('--model <DIR>', 'the fine-tuned model (Hugging Face GPT-Neo folder, or a LoRA adapter folder)')
+    .option('--adapter <DIR>', ADAPTER_HELP)
     .requiredOption('--dataset <DIR>', 'an ingested dataset folder (ftune ingest) with a test split')
     .requiredOption('--out <DIR>', 'folder for eval.json and report.html')
     .option('--start <DIR>', 'the model before fine-tuning (reported as start_accuracy)')
@@ -72,6 +75,7 @@ export function registerEvaluate(program: Command): void {
       const { result, evalJson, reportHtml } = await lib.eval().runEvaluateJob(
         {
           model: flags.model,
+          adapter: flags.adapter,
           dataset: flags.dataset,
           out: flags.out,
           start: flags.start,

@@ -3,11 +3,12 @@
 import type { Command } from 'commander';
 import { UserError } from '@ftune/common';
 import { lib } from './libs';
-import { openModelFolder } from './model-folder';
+import { ADAPTER_HELP, openModelFolder } from './model-folder';
 import { nonNegativeInt, positiveInt } from './tokenize';
 
 interface GenerateFlags {
   model: string;
+  adapter?: string;
   prompt: string;
   tokenizer?: string;
   maxNewTokens: number;
@@ -28,7 +29,8 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description('continue a prompt with a GPT-Neo model (greedy, or sampled with temperature / top-k / top-p)')
-    .requiredOption('--model <DIR>', 'a Hugging Face GPT-Neo folder (config.json + model.safetensors)')
+    .requiredOption('--model <DIR>', 'a Hugging Face GPT-Neo folder (config.json + model.safetensors), or a LoRA adapter folder')
+    .option('--adapter <DIR>', ADAPTER_HELP)
     .requiredOption('--prompt <TEXT>', 'the text to continue')
     .option('--tokenizer <gpt2|DIR>', 'tokenizer (default: the model folder if it has tokenizer files, else gpt2)')
     .option('--max-new-tokens <N>', 'most tokens to add (stops earlier at the end-of-text token)', positiveInt, 50)
@@ -43,7 +45,7 @@ export function registerGenerate(program: Command): void {
 async function generate(flags: GenerateFlags): Promise<void> {
   const options = { maxNewTokens: flags.maxNewTokens, temperature: flags.temperature, topK: flags.topK, topP: flags.topP, seed: flags.seed };
   lib.modelGptNeo().validateGenerateOptions(options);
-  const { model, tokenizer } = await openModelFolder(flags.model, flags.tokenizer);
+  const { model, tokenizer } = await openModelFolder(flags.model, flags.tokenizer, flags.adapter);
   try {
     const prompt = tokenizer.encodeIds(flags.prompt);
     if (prompt.length === 0) throw new UserError('--prompt is empty');

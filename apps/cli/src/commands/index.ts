@@ -6,6 +6,7 @@ import { registerCollate } from './collate';
 import { registerDetokenize } from './detokenize';
 import { registerEvaluate } from './evaluate';
 import { registerIngest } from './ingest';
+import { registerMerge } from './merge';
 import { registerGenerate } from './generate';
 import { registerRun } from './run';
 import { registerScore } from './score';
@@ -16,4 +17,4 @@ import { registerTrainJob } from './train-job';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate, registerScore, registerGenerate, registerRun, registerAudit, registerServe, registerTrainJob];
+export const commands: RegisterCommand[] = [registerBackend, registerCollate, registerTokenize, registerDetokenize, registerIngest, registerTrain, registerEvaluate, registerScore, registerGenerate, registerMerge, registerRun, registerAudit, registerServe, registerTrainJob];

@@ -4,11 +4,12 @@
 import type { Command } from 'commander';
 import { UserError, readLines } from '@ftune/common';
 import type { GPTNeoModel } from '@ftune/model-gpt-neo';
-import { openModelFolder } from './model-folder';
+import { ADAPTER_HELP, openModelFolder } from './model-folder';
 import { positiveInt } from './tokenize';
 
 interface ScoreFlags {
   model: string;
+  adapter?: string;
   tokenizer?: string;
   batchSize: number;
   maxLength?: number;
@@ -18,7 +19,8 @@ export function registerScore(program: Command): void {
   program
     .command('score')
     .description('score JSONL {"text"} from stdin with a GPT-Neo model: {"loss", "tokens"} per line (perplexity = exp(loss))')
-    .requiredOption('--model <DIR>', 'a Hugging Face GPT-Neo folder (config.json + model.safetensors)')
+    .requiredOption('--model <DIR>', 'a Hugging Face GPT-Neo folder (config.json + model.safetensors), or a LoRA adapter folder')
+    .option('--adapter <DIR>', ADAPTER_HELP)
     .option('--tokenizer <gpt2|DIR>', 'tokenizer (default: the model folder if it has tokenizer files, else gpt2)')
     .option('--batch-size <N>', 'texts per forward pass', positiveInt, 8)
     .option('--max-length <N>', 'keep only the first N tokens of each text (default: refuse texts longer than the model)', positiveInt)
@@ -55,7 +57,7 @@ export function scoreBatch(model: GPTNeoModel, rows: number[][]): Array<number |
 }
 
 async function score(flags: ScoreFlags): Promise<void> {
-  const { model, tokenizer } = await openModelFolder(flags.model, flags.tokenizer);
+  const { model, tokenizer } = await openModelFolder(flags.model, flags.tokenizer, flags.adapter);
   const limit = model.config.maxPositionEmbeddings;
   let batch: Pending[] = [];
   const flush = () => {

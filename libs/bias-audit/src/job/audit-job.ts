@@ -28,8 +28,10 @@ import { loadTermLists } from '../terms/terms';
 export interface AuditJobConfig {
   /** An ingested dataset folder (train.jsonl, test.jsonl). */
   dataset: string;
-  /** The fine-tuned model (Hugging Face GPT-Neo folder); without it only the dataset is audited. */
+  /** The fine-tuned model (Hugging Face GPT-Neo folder, or a LoRA adapter folder naming its base); without it only the dataset is audited. */
   model?: string;
+  /** A LoRA adapter folder applied to `model`. */
+  adapter?: string;
   /** The model before fine-tuning, audited the same way for the comparison. */
   baseline?: string;
   /** Term lists (JSON/YAML); default: the built-in lists. */
@@ -235,9 +237,10 @@ function auditPValues(dataset: DatasetAudit): Partial<Record<GateName, number | 
 function loadScorer(
   dir: string,
   log: (line: string) => void,
+  adapter?: string,
 ): { scorer: ReturnType<typeof auditScorer>; dispose: () => void } {
-  const { model: lm, tokenizer, ownTokenizer } = openModelFolder(dir);
-  log(`audit model: ${dir} (tokenizer ${ownTokenizer ? 'from the folder' : 'gpt2, built in'})`);
+  const { model: lm, tokenizer, ownTokenizer } = openModelFolder(dir, { adapter });
+  log(`audit model: ${dir}${adapter ? ` with the adapter ${adapter}` : ''} (tokenizer ${ownTokenizer ? 'from the folder' : 'gpt2, built in'})`);
   return { scorer: auditScorer(causalLmScorer(lm, tokenizer)), dispose: () => lm.dispose() };
 }
 
@@ -258,9 +261,9 @@ export async function runAuditJob(config: AuditJobConfig, hooks: AuditJobHooks =
     `dataset audit: ${datasetAudit.records} training records, ${datasetAudit.dimensions.length} dimensions mentioned`,
   );
 
-  const audit = async (dir: string | undefined, name: string): Promise<ModelAudit | null> => {
+  const audit = async (dir: string | undefined, name: string, adapter?: string): Promise<ModelAudit | null> => {
     if (!dir) return null;
-    const loaded = loadScorer(dir, log);
+    const loaded = loadScorer(dir, log, adapter);
     try {
       return await auditModel(name, loaded.scorer, test, labels, positive, matcher, config.pairs, {
         worst: config.worst,
@@ -270,7 +273,7 @@ export async function runAuditJob(config: AuditJobConfig, hooks: AuditJobHooks =
       loaded.dispose();
     }
   };
-  const model = await audit(config.model, 'model');
+  const model = await audit(config.model, 'model', config.adapter);
   const baseline = await audit(config.baseline, 'before fine-tuning');
 
   const figures = auditFigures(datasetAudit, model);

@@ -25,8 +25,10 @@ import type { EvalResult } from '../result';
 import type { EvalModel } from '../scoring/scorer';
 
 export interface EvaluateJobConfig {
-  /** The fine-tuned model: a Hugging Face GPT-Neo folder. */
+  /** The fine-tuned model: a Hugging Face GPT-Neo folder, or a LoRA adapter folder naming its base. */
   model: string;
+  /** A LoRA adapter folder applied to `model` (then the base). */
+  adapter?: string;
   /** An ingested dataset folder (manifest.json, test.jsonl, train.jsonl). */
   dataset: string;
   out: string;
@@ -66,7 +68,7 @@ type ToExample = (record: JsonObject, line: number) => EvalExample;
  * keeps it) or one is given, else through the dataset template, as training rendered them.
  */
 function exampleMaker(config: EvaluateJobConfig, log: (line: string) => void): ToExample {
-  const folder = ownTokenizerDir(config.model);
+  const folder = (config.adapter && ownTokenizerDir(config.adapter)) ?? ownTokenizerDir(config.model);
   const tokenizer = folder ? loadTokenizer(folder) : null;
   const settings = tokenizer?.toConfig().settings;
   const chat = chooseChatTemplate({
@@ -117,12 +119,13 @@ function loadEvalModel(
   dir: string,
   name: string,
   log: (line: string) => void,
+  adapter?: string,
 ): { model: EvalModel; dispose: () => void } {
-  const { model: lm, tokenizer, ownTokenizer } = openModelFolder(dir);
+  const { model: lm, tokenizer, ownTokenizer } = openModelFolder(dir, { adapter });
   try {
     const model = causalLmEvalModel(name, lm, tokenizer);
     log(
-      `${name}: ${dir} (tokenizer ${ownTokenizer ? 'from the folder' : 'gpt2, built in'}, vocabulary ${lm.config.vocabSize})`,
+      `${name}: ${dir}${adapter ? ` with the adapter ${adapter}` : ''} (tokenizer ${ownTokenizer ? 'from the folder' : 'gpt2, built in'}, vocabulary ${lm.config.vocabSize})`,
     );
     return { model, dispose: () => lm.dispose() };
   } catch (e) {
@@ -176,12 +179,12 @@ export async function runEvaluateJob(
   await hooks.beforeModels?.();
   const loaded: { dispose: () => void }[] = [];
   try {
-    const load = (dir: string, name: string): EvalModel => {
-      const m = loadEvalModel(dir, name, log);
+    const load = (dir: string, name: string, adapter?: string): EvalModel => {
+      const m = loadEvalModel(dir, name, log, adapter);
       loaded.push(m);
       return m.model;
     };
-    const model = load(config.model, config.model);
+    const model = load(config.model, config.model, config.adapter);
     const start = config.start ? load(config.start, `${config.start} (before fine-tuning)`) : undefined;
     const baselines = (config.baselines ?? []).map((dir) => load(dir, dir));
     let result: EvalResult;
