@@ -3,23 +3,30 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Returns the clipped gradients (new tensors) and the pre-clip global norm; the inputs are not disposed.
- * With `divisor` the gradients are first divided by it (the step's token count), folded into the one
- * multiplication by the clipping coefficient: the norm and the results are those of the divided gradients.
+ * The pre-clip global norm and the factor that clips: gradients × factor are the clipped ones. With
+ * `divisor` the gradients are taken as divided by it first (the step's token count): the norm is that of
+ * the divided gradients and the factor includes the division. Nothing is allocated per gradient.
  */
+export function clipFactor(
+  grads: Iterable<tf.Tensor>,
+  maxNorm: number,
+  divisor?: tf.Scalar,
+): { norm: tf.Scalar; factor: tf.Scalar } {
+  return tf.tidy(() => {
+    const rawNorm = tf.sqrt(tf.addN([...grads].map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const norm = divisor ? (tf.div(rawNorm, divisor) as tf.Scalar) : rawNorm;
+    const coef = maxNorm > 0 ? tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) : tf.scalar(1);
+    return { norm, factor: (divisor ? tf.div(coef, divisor) : coef) as tf.Scalar };
+  });
+}
+
+/** Returns the clipped gradients (new tensors) and the pre-clip global norm; the inputs are not disposed. */
 export function clipByGlobalNorm(
   grads: ReadonlyMap<string, tf.Tensor>,
   maxNorm: number,
-  divisor?: tf.Scalar,
 ): { grads: Map<string, tf.Tensor>; norm: tf.Scalar } {
-  const names = [...grads.keys()];
-  const { clipped, norm } = tf.tidy(() => {
-    const all = [...grads.values()];
-    const rawNorm = tf.sqrt(tf.addN(all.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
-    const norm = divisor ? (tf.div(rawNorm, divisor) as tf.Scalar) : rawNorm;
-    const coef = maxNorm > 0 ? tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) : tf.scalar(1);
-    const factor = divisor ? tf.div(coef, divisor) : coef;
-    return { clipped: all.map((g) => tf.mul(g, factor)), norm };
-  });
-  return { grads: new Map(names.map((n, i) => [n, clipped[i]])), norm };
+  const { norm, factor } = clipFactor(grads.values(), maxNorm);
+  const clipped = new Map([...grads].map(([name, g]) => [name, tf.mul(g, factor)]));
+  factor.dispose();
+  return { grads: clipped, norm };
 }
