@@ -4,6 +4,8 @@
 // this takes libtensorflow_cc / libtensorflow_framework and the C headers from the PyPI `tensorflow-cpu`
 // wheel, lays them out as tfjs-node's deps/ expects and builds the addon from source against Node's own headers.
 // The finished package is cached outside the repository and linked into node_modules on every later install.
+// The addon is built with ftune's native ops compiled in (libs/compute/native: a fused in-place AdamW step and a
+// sum of squares, reached from libs/trainer/src/optim/native-ops.ts); the cache key carries a hash of their sources.
 // Never fails the install: on any error it prints a warning and exits 0 (the backend chooser then uses wasm).
 // Run from the root package.json `postinstall`, and from `dependencies` (npm runs that after any change to
 // node_modules, e.g. `npm install <pkg>`, which prunes this package as extraneous). `FTUNE_NATIVE_TF=skip` turns it off,
@@ -11,6 +13,7 @@
 'use strict';
 
 const cp = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -26,7 +29,15 @@ const cacheRoot =
   process.env.FTUNE_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'ftune');
 const cacheDir = path.join(cacheRoot, 'tfjs-node');
 const downloadsDir = path.join(cacheDir, 'downloads');
-const key = `tfjs-node-${TFJS_NODE_VERSION}-tf-${TF_WHEEL.version}-${process.platform}-${process.arch}`;
+const nativeDir = path.join(__dirname, '..', 'native');
+const NATIVE_SOURCES = ['ftune_ops.h', 'ftune_ops.cc'];
+/** Changes with ftune's native sources and with how they are patched in (this file). */
+const nativeHash = (() => {
+  const h = crypto.createHash('sha256');
+  for (const f of [...NATIVE_SOURCES.map((n) => path.join(nativeDir, n)), __filename]) h.update(fs.readFileSync(f));
+  return h.digest('hex').slice(0, 12);
+})();
+const key = `tfjs-node-${TFJS_NODE_VERSION}-tf-${TF_WHEEL.version}-ftune-ops-${nativeHash}-${process.platform}-${process.arch}`;
 const builtDir = path.join(cacheDir, key);
 const target = path.join(repoRoot, 'node_modules', '@tensorflow', 'tfjs-node');
 
@@ -146,6 +157,25 @@ function layOutDeps(wheelDir, pkgDir) {
   fs.cpSync(path.join(wheelDir, 'tensorflow', 'include'), include, { recursive: true });
 }
 
+/** Replaces `from` with `to` in a file of the package, where `from` must occur exactly once. */
+function patchOnce(pkgDir, file, from, to) {
+  const p = path.join(pkgDir, file);
+  const text = fs.readFileSync(p, 'utf8');
+  if (text.split(from).length !== 2) throw new Error(`cannot patch ${file}: expected one ${JSON.stringify(from)}`);
+  fs.writeFileSync(p, text.replace(from, to));
+}
+
+/** Compiles ftune's native ops into the addon: the sources beside the binding's, registered with its exports. */
+function addNativeOps(pkgDir) {
+  for (const f of NATIVE_SOURCES) fs.copyFileSync(path.join(nativeDir, f), path.join(pkgDir, 'binding', f));
+  patchOnce(pkgDir, 'binding.gyp', "'binding/tfjs_binding.cc'", "'binding/tfjs_binding.cc',\n      'binding/ftune_ops.cc'");
+  // the ops resolve tensor ids through the backend's handle map
+  patchOnce(pkgDir, 'binding/tfjs_backend.h', 'class TFJSBackend {\n public:', 'class TFJSBackend {\n  friend class FtuneOps;\n\n public:');
+  patchOnce(pkgDir, 'binding/tfjs_binding.cc', '#include "utils.h"\n', '#include "utils.h"\n#include "ftune_ops.h"\n');
+  const exportsAt = '  // Export TF property types to JS\n';
+  patchOnce(pkgDir, 'binding/tfjs_binding.cc', exportsAt, `  FtuneOps::Register(env, exports);\n\n${exportsAt}`);
+}
+
 /** Node's own headers, so node-gyp downloads nothing: <prefix>/include/node beside the node binary. */
 function nodeHeadersDir() {
   const prefix = path.resolve(path.dirname(process.execPath), '..');
@@ -182,8 +212,14 @@ async function buildIntoCache() {
     extractWheel(await tensorflowWheel(), wheelDir);
     layOutDeps(wheelDir, pkgDir);
     rmrf(wheelDir);
+    addNativeOps(pkgDir);
     buildAddon(pkgDir);
-    const meta = { tfjsNode: TFJS_NODE_VERSION, libtensorflow: `${TF_WHEEL.project}==${TF_WHEEL.version}`, builtAt: new Date().toISOString() };
+    const meta = {
+      tfjsNode: TFJS_NODE_VERSION,
+      libtensorflow: `${TF_WHEEL.project}==${TF_WHEEL.version}`,
+      ftuneOps: nativeHash,
+      builtAt: new Date().toISOString(),
+    };
     fs.writeFileSync(path.join(pkgDir, MARKER), `${JSON.stringify(meta, null, 2)}\n`);
     rmrf(builtDir);
     fs.renameSync(pkgDir, builtDir);
@@ -242,7 +278,8 @@ function isPlaced() {
 function verify() {
   const probe =
     "const tf = require('@tensorflow/tfjs-node'); tf.setBackend('tensorflow');" +
-    "console.log(tf.getBackend() + ', libtensorflow ' + tf.backend().binding.TF_Version)";
+    "const b = tf.backend().binding;" +
+    "console.log(tf.getBackend() + ', libtensorflow ' + b.TF_Version + ', ftune ops ' + (typeof b.ftuneAdamW === 'function' ? 'in' : 'absent'))";
   return run(process.execPath, ['-e', probe], { cwd: repoRoot }).trim();
 }
 

@@ -6,6 +6,7 @@ export * from './train';
 export * from './optim/adamw';
 export * from './optim/decay';
 export * from './optim/clip';
+export { type NativeOps, nativeOps } from './optim/native-ops';
 export * from './schedules/lr-schedule';
 export * from './data/random';
 export * from './data/order';

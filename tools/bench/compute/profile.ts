@@ -118,6 +118,8 @@ async function main(): Promise<void> {
   out.push(`- machine: ${availableParallelism()} cores (nproc), ${cpu}`);
   out.push(`- load: ${loadStart.toFixed(2)} at start; at end \`${uptime}\``);
   out.push(`- parameters: ${variables.reduce((n, v) => n + v.size, 0).toLocaleString('en')}, ${variables.length} tensors`);
+  // the native fused step runs outside TensorFlow.js kernels: its time shows in the phase's wall time only
+  out.push(`- AdamW: ${optimizer.path}${optimizer.path === 'native' ? ' (fused step in ftune\'s native ops; no kernels)' : ''}`);
   out.push(`- step: ${(stepMs / 1000).toFixed(2)} s median of ${steps} (${totals.map((t) => (t / 1000).toFixed(2)).join(', ')}), ${((batchSize * seqLen) / (stepMs / 1000)).toFixed(1)} tokens/s`);
   out.push(`- profiled step: ${kernels.filter((k) => !isScope(k)).length} kernels, ${(kernelMs / 1000).toFixed(2)} s inside kernels`);
   out.push('');

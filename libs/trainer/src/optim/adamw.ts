@@ -8,9 +8,13 @@
 // many allocations per parameter. It takes about two thirds of the CPU time of the tensor ops but runs on
 // one thread (docs/benchmarks.md), so it is the default only for the JavaScript backends (cpu, wasm); the
 // native backend, CPU or GPU, keeps the moments as tensors and updates with tensor ops on all its threads.
+// On the native CPU backend built with ftune's native ops (native-ops.ts), the same update runs as one fused
+// pass over each parameter on all threads, in place, with the sum of squares for clipping done natively too:
+// two passes over the gradients' memory in all where the tensor ops take about fifteen.
 import * as tf from '@tensorflow/tfjs-core';
 import { clipFactor } from './clip';
 import { isDecayed } from './decay';
+import { type NativeOps, nativeOps } from './native-ops';
 
 export interface AdamWConfig {
   beta1: number; // 0.9
@@ -19,6 +23,8 @@ export interface AdamWConfig {
   weightDecay: number; // applied only to parameters for which isDecayed(name)
   /** Keep the moments in host memory and update in one fused pass (default: on the cpu and wasm backends). */
   onHost?: boolean;
+  /** Use the native fused step where the backend has it (default true; false keeps the tensor ops). */
+  native?: boolean;
 }
 
 export const ADAMW_DEFAULTS: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
@@ -56,6 +62,7 @@ export class AdamW {
   private readonly deviceM = new Map<string, tf.Tensor>();
   private readonly deviceV = new Map<string, tf.Tensor>();
   private readonly decayed: ReadonlySet<string>;
+  private readonly native: NativeOps | undefined;
 
   constructor(
     private readonly variables: readonly tf.Variable[],
@@ -63,6 +70,12 @@ export class AdamW {
   ) {
     this.decayed = new Set(variables.filter((v) => isDecayed(v.name)).map((v) => v.name));
     this.onHost = config.onHost ?? javascriptBackend();
+    this.native = this.onHost || config.native === false ? undefined : nativeOps();
+  }
+
+  /** How updates are computed: on the host, by the native fused step, or by tensor ops on the backend. */
+  get path(): 'host' | 'native' | 'tensor-ops' {
+    return this.onHost ? 'host' : this.native ? 'native' : 'tensor-ops';
   }
 
   /** Names of the parameters in the decayed group (the rest get weight decay 0). */
@@ -77,6 +90,7 @@ export class AdamW {
   /** One update with learning rate `lr`; `grads` maps variable name to gradient (same shape). */
   apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     if (this.onHost) this.applyOnHost(grads, 1, lr);
+    else if (this.native) this.applyNative(this.native, grads, 1, lr);
     else this.applyOnDevice(grads, lr);
   }
 
@@ -86,7 +100,7 @@ export class AdamW {
    * and applies one update at rate `lr`. Returns the norm before clipping. The inputs are not disposed.
    */
   clipAndApply(grads: ReadonlyMap<string, tf.Tensor>, divisor: tf.Scalar, maxNorm: number, lr: number): tf.Scalar {
-    if (!this.onHost) {
+    if (!this.onHost && !this.native) {
       const { norm, factor } = clipFactor(grads.values(), maxNorm, divisor);
       this.applyOnDevice(grads, lr, factor); // the factor enters the moments' products: no clipped copies
       factor.dispose();
@@ -94,15 +108,20 @@ export class AdamW {
     }
     const d = divisor.dataSync()[0];
     let squares = 0;
-    const arrays = new Map<string, Float32Array>();
-    for (const [name, g] of grads) {
-      const data = g.dataSync() as Float32Array;
-      arrays.set(name, data);
-      for (let i = 0; i < data.length; i++) squares += data[i] * data[i];
+    let arrays: Map<string, Float32Array> | undefined;
+    if (this.native) squares = this.native.sumOfSquares([...grads.values()]);
+    else {
+      arrays = new Map();
+      for (const [name, g] of grads) {
+        const data = g.dataSync() as Float32Array;
+        arrays.set(name, data);
+        for (let i = 0; i < data.length; i++) squares += data[i] * data[i];
+      }
     }
     const norm = Math.sqrt(squares) / d;
     const coef = maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
-    this.applyOnHost(arrays, coef / d, lr);
+    if (this.native) this.applyNative(this.native, grads, coef / d, lr);
+    else this.applyOnHost(arrays ?? new Map(), coef / d, lr);
     return tf.scalar(norm);
   }
 
@@ -176,6 +195,69 @@ export class AdamW {
       this.deviceV.set(v.name, s);
     }
     tf.dispose([c1, c2]);
+  }
+
+  /**
+   * The update by the native fused step, each gradient scaled by `scale`, in the form of applyOnDevice. The
+   * parameters and moments it writes are first given memory of their own where they do not have it (after a
+   * load or an outside assign, or when another live tensor shares it): what anything else holds never changes.
+   */
+  private applyNative(native: NativeOps, grads: ReadonlyMap<string, tf.Tensor>, scale: number, lr: number): void {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
+    const scalars = {
+      beta1,
+      beta2,
+      c1: (1 - beta1) * scale,
+      c2: (1 - beta2) * scale * scale,
+      stepSize: (lr * bc2Sqrt) / (1 - Math.pow(beta1, this.step)),
+      epsHat: eps * bc2Sqrt,
+    };
+    const shared = new Set<tf.Tensor>(); // tensors the native step found shared, until copied
+    const own = (t: tf.Tensor) => shared.delete(t) || !native.isPrivate(t);
+    for (let attempt = 0; ; attempt++) {
+      const params: tf.Variable[] = [];
+      const gs: tf.Tensor[] = [];
+      const ms: tf.Tensor[] = [];
+      const vs: tf.Tensor[] = [];
+      const keep: number[] = [];
+      for (const p of this.variables) {
+        const g = grads.get(p.name);
+        if (!g) continue;
+        if (g.size !== p.size) throw new Error(`AdamW: the gradient of ${p.name} has ${g.size} values, expected ${p.size}`);
+        if (own(p)) {
+          const fresh = native.privateCopy(p);
+          p.assign(fresh);
+          fresh.dispose(); // the variable holds its own reference
+        }
+        params.push(p);
+        gs.push(g);
+        ms.push(this.privateMoment(native, this.deviceM, p, own));
+        vs.push(this.privateMoment(native, this.deviceV, p, own));
+        keep.push(1 - lr * (this.decayed.has(p.name) ? weightDecay : 0));
+      }
+      const found = native.adamW(params, gs, ms, vs, keep, scalars);
+      if (found.length === 0) return;
+      if (attempt > 0) throw new Error(`AdamW: the native step still found shared memory after copying (${found.length} tensors)`);
+      found.forEach((t) => shared.add(t));
+    }
+  }
+
+  /** The moment of `p` in `moments`, zeros at first, replaced by a private copy when `own` says so. */
+  private privateMoment(
+    native: NativeOps,
+    moments: Map<string, tf.Tensor>,
+    p: tf.Variable,
+    own: (t: tf.Tensor) => boolean,
+  ): tf.Tensor {
+    const current = moments.get(p.name);
+    if (current && !own(current)) return current;
+    const source = current ?? tf.zerosLike(p);
+    const fresh = native.privateCopy(source);
+    source.dispose();
+    moments.set(p.name, fresh);
+    return fresh;
   }
 
   /** The state to checkpoint, copied to host memory. */
