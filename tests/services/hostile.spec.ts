@@ -5,7 +5,7 @@
 // Each call must be refused with a status code (and the field named where the caller can fix it), and
 // every service must still answer SERVING afterwards; Generate at its largest runs off the event loop,
 // so health checks keep answering while it works.
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClientReadableStream, ClientWritableStream, ServiceError } from '@grpc/grpc-js';
@@ -178,6 +178,25 @@ describe('hostile requests to every RPC', { timeout: 300_000 }, () => {
     expect(await call('ingest', 'getDataset', { datasetId: '../../etc' })).toMatchObject({
       code: INVALID_ARGUMENT,
     });
+    await expectAllServing();
+  });
+
+  it('ingest: an upload the client cancels midway leaves no partial upload behind', async () => {
+    const datasets = join(cluster.store, 'datasets');
+    const partial = () => readdirSync(datasets).filter((n) => n.startsWith('abandoned-'));
+    const call = (
+      clients.ingest.uploadDataset as (cb: (e: ServiceError | null) => void) => ClientWritableStream<unknown>
+    ).call(clients.ingest, () => undefined);
+    call.on('error', () => undefined);
+    call.write({ header: { name: 'abandoned', format: 0, seed: 0, labelField: '', sizeBytes: 0, sha256: '' } });
+    call.write({ chunk: Buffer.from('{"prompt":"p","completion":"c"}\n'.repeat(2048)) });
+    const began = Date.now();
+    while (partial().length === 0 && Date.now() - began < 20_000) await new Promise((r) => setTimeout(r, 100));
+    expect(partial()).toHaveLength(1); // the upload was under way
+    call.cancel();
+    const cancelledAt = Date.now();
+    while (partial().length > 0 && Date.now() - cancelledAt < 20_000) await new Promise((r) => setTimeout(r, 100));
+    expect(partial()).toEqual([]);
     await expectAllServing();
   });
 

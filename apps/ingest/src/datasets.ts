@@ -52,6 +52,8 @@ export interface ReceivedUpload {
 export function receiveUpload(
   store: ArtifactStore,
   stream: Observable<ingest.UploadDatasetRequest>,
+  /** Emits when the client cancels the call (the request stream then neither ends nor fails). */
+  cancelled?: Observable<unknown>,
 ): Observable<ReceivedUpload> {
   return new Observable<ReceivedUpload>((sub) => {
     let header: ingest.DatasetUploadHeader | undefined;
@@ -140,7 +142,13 @@ export function receiveUpload(
           sub.complete();
         }),
     });
-    return () => inner.unsubscribe();
+    const cancel = cancelled?.subscribe(() => {
+      if (!sub.closed) fail(status.CANCELLED, 'the client cancelled the upload');
+    });
+    return () => {
+      inner.unsubscribe();
+      cancel?.unsubscribe();
+    };
   });
 }
 

@@ -1,7 +1,8 @@
 // DatasetService: uploads stream into datasets/<id>/ of the artifact store (size bounded, checksum
 // checked) and are ingested with @ftune/dataset's ingestFile; GetDataset reads the recorded result.
 import { Controller, Inject } from '@nestjs/common';
-import { lastValueFrom, type Observable } from 'rxjs';
+import type { Metadata, ServerReadableStream } from '@grpc/grpc-js';
+import { fromEvent, lastValueFrom, type Observable } from 'rxjs';
 import { ingestFile } from '@ftune/dataset';
 import { ingest } from '@ftune/proto';
 import { checkSegment, type ArtifactStore } from '@ftune/storage';
@@ -15,8 +16,12 @@ export class DatasetGrpcController implements ingest.DatasetServiceController {
 
   async uploadDataset(
     request: Observable<ingest.UploadDatasetRequest>,
+    _metadata?: Metadata,
+    call?: ServerReadableStream<unknown, unknown>,
   ): Promise<ingest.UploadDatasetResponse> {
-    const upload = await lastValueFrom(receiveUpload(this.store, request));
+    // a client that cancels only tells the call ('cancelled'); the request stream just stops
+    const cancelled = call ? fromEvent(call, 'cancelled') : undefined;
+    const upload = await lastValueFrom(receiveUpload(this.store, request, cancelled));
     const manifest = await ingestFile(this.store.path(upload.file), {
       out: this.store.path(upload.datasetDir),
       format: formatName(upload.header.format),
