@@ -3,14 +3,12 @@
 // The trace has one id from StartRun (its root) to the audit stage, every stage span hangs under a
 // consumer span whose parent is the producer span of the same topic in the previous service, and the
 // stage spans carry the run's figures; the metrics the dashboards query arrive too.
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Topics } from '@ftune/contracts';
 import { METRIC_NAMES } from '@ftune/telemetry';
 import { grpcClient, unary, type GrpcClient } from '@ftune/transport';
-import { startCluster, type Cluster } from '../services/cluster';
+import { addSentimentDataset, startCluster, type Cluster } from '../services/cluster';
 import { OtlpReceiver, SpanKind, until, type ReceivedSpan } from './otlp';
 
 const brokers = inject('kafkaBrokers');
@@ -68,11 +66,7 @@ describe('observability of the six services', { timeout: 420_000 }, () => {
   beforeAll(async () => {
     await otlp.start();
     cluster = await startCluster(brokers, { ...otlp.env(), FTUNE_LAG_POLL_MS: '1000' });
-    mkdirSync(join(cluster.store, 'datasets'));
-    copyFileSync(
-      resolve(__dirname, '../../examples/sentiment/reviews.jsonl'),
-      join(cluster.store, 'datasets/reviews.jsonl'),
-    );
+    addSentimentDataset(cluster.store);
     runs = grpcClient('pipeline', cluster.address('pipeline'), cluster.token);
   }, 300_000);
 

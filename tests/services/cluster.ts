@@ -3,7 +3,7 @@
 // topic prefix so that no other run's events reach them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,8 +24,38 @@ export interface Cluster {
   /** Starts (or restarts) one service and waits until its health check says SERVING. */
   start(name: ServiceName): Promise<ChildProcess>;
   kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** The process of a started service. */
+  child(name: ServiceName): ChildProcess;
   stop(): Promise<void>;
   logs: string[];
+}
+
+/** Copies the bundled sentiment example into the store as `datasets/reviews.jsonl`. */
+export function addSentimentDataset(store: string): void {
+  mkdirSync(join(store, 'datasets'), { recursive: true });
+  copyFileSync(
+    resolve(__dirname, '../../examples/sentiment/reviews.jsonl'),
+    join(store, 'datasets/reviews.jsonl'),
+  );
+}
+
+/** A StartRun config: the tiny model, 12 steps on 200 records of `datasets/reviews.jsonl`. */
+export function remoteRunConfig(name: string, evaluation = { samples: 2, bootstrap: 50 }): string {
+  return `
+name: ${name}
+dataset:
+  path: datasets/reviews.jsonl
+  maxRecords: 200
+model:
+  preset: tiny
+training:
+  maxSteps: 12
+  batchSize: 8
+  saveSteps: 4
+evaluation:
+  samples: ${evaluation.samples}
+  bootstrap: ${evaluation.bootstrap}
+`;
 }
 
 async function freePort(): Promise<number> {
@@ -127,6 +157,11 @@ export async function startCluster(brokers: string, extraEnv: NodeJS.ProcessEnv 
       const exited = new Promise<void>((done) => child.once('exit', () => done()));
       child.kill(signal);
       await exited;
+    },
+    child(name) {
+      const child = children.get(name);
+      if (!child) throw new Error(`${name} was not started`);
+      return child;
     },
     async stop() {
       await Promise.all(SERVICE_NAMES.map((n) => cluster.kill(n, 'SIGTERM')));

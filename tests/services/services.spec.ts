@@ -3,8 +3,8 @@
 // poison message lands in its dead-letter topic and fails its run, a training job or the train service
 // killed mid-training resumes and ends with the same metrics as an uninterrupted run, and calls
 // without the token or with paths outside the artifact store are refused.
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,25 +12,11 @@ import { ALL_TOPICS, dlqTopic, Topics } from '@ftune/contracts';
 import type { audit, pipeline } from '@ftune/proto';
 import type { JobRecord } from '@ftune/train-jobs';
 import { grpcClient, unary, type GrpcClient } from '@ftune/transport';
-import { healthCheck, startCluster, type Cluster } from './cluster';
+import { addSentimentDataset, healthCheck, remoteRunConfig, startCluster, type Cluster } from './cluster';
 
 const brokers = inject('kafkaBrokers');
 
-const CONFIG = `
-name: e2e
-dataset:
-  path: datasets/reviews.jsonl
-  maxRecords: 200
-model:
-  preset: tiny
-training:
-  maxSteps: 12
-  batchSize: 8
-  saveSteps: 4
-evaluation:
-  samples: 2
-  bootstrap: 50
-`;
+const CONFIG = remoteRunConfig('e2e');
 
 interface Tapped {
   topic: string;
@@ -88,11 +74,7 @@ describe('the six services over gRPC and Kafka', { timeout: 300_000 }, () => {
 
   beforeAll(async () => {
     cluster = await startCluster(brokers);
-    mkdirSync(join(cluster.store, 'datasets'));
-    copyFileSync(
-      resolve(__dirname, '../../examples/sentiment/reviews.jsonl'),
-      join(cluster.store, 'datasets/reviews.jsonl'),
-    );
+    addSentimentDataset(cluster.store);
     runs = grpcClient('pipeline', cluster.address('pipeline'), cluster.token);
     const kafka = new Kafka({ clientId: 'ftune-e2e-tap', brokers: [brokers], logLevel: logLevel.NOTHING });
     tap = kafka.consumer({ groupId: `${cluster.prefix}tap`, maxWaitTimeInMs: 200 });

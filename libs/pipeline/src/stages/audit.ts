@@ -36,8 +36,10 @@ export const auditStage: Stage<typeof Topics.modelEvaluated, typeof Topics.model
       },
       {
         log: (line) => ctx.log(line),
-        progress: (what, done, total) =>
-          ctx.progress?.({ stage: 'audit', unit: 'examples', done, total, fields: { phase: what } }),
+        progress: (what, done, total) => {
+          ctx.signal?.throwIfAborted(); // a shutdown or a timed-out attempt ends the work here
+          ctx.progress?.({ stage: 'audit', unit: 'examples', done, total, fields: { phase: what } });
+        },
       },
     );
     ctx.store.writeJson(`${rel}/audit.json`, { ...result, mitigation: cfg.audit.mitigation });

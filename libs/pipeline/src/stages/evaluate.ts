@@ -57,8 +57,10 @@ export const evaluateStage: Stage<typeof Topics.modelTrained, typeof Topics.mode
       },
       {
         log: (line) => ctx.log(line),
-        progress: (what, done, total) =>
-          ctx.progress?.({ stage: 'evaluate', unit: 'examples', done, total, fields: { phase: what } }),
+        progress: (what, done, total) => {
+          ctx.signal?.throwIfAborted(); // a shutdown or a timed-out attempt ends the work here
+          ctx.progress?.({ stage: 'evaluate', unit: 'examples', done, total, fields: { phase: what } });
+        },
       },
     );
     if (cfg.audit.outputFilter.length > 0) {
