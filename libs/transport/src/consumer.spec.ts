@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,18 +25,26 @@ function harness(
   const ledger = options.ledger ?? newLedger();
   const stuck: string[] = [];
   let eachMessage: ((p: EachMessagePayload) => Promise<void>) | undefined;
+  const created: EventEmitter[] = []; // one per kafkajs consumer the StageConsumer made, for its events
   const fakeKafka = {
-    consumer: () => ({
-      events: { GROUP_JOIN: 'join', HEARTBEAT: 'beat', FETCH: 'fetch', CRASH: 'crash' },
-      on: () => () => undefined,
-      connect: async () => undefined,
-      subscribe: async () => undefined,
-      run: async (o: { eachMessage: typeof eachMessage }) => {
-        eachMessage = o.eachMessage;
-      },
-      stop: async () => undefined,
-      disconnect: async () => undefined,
-    }),
+    consumer: () => {
+      const events = new EventEmitter();
+      created.push(events);
+      return {
+        events: { GROUP_JOIN: 'join', HEARTBEAT: 'beat', FETCH: 'fetch', CRASH: 'crash' },
+        on: (name: string, listener: (e: unknown) => void) => {
+          events.on(name, listener);
+          return () => events.off(name, listener);
+        },
+        connect: async () => undefined,
+        subscribe: async () => undefined,
+        run: async (o: { eachMessage: typeof eachMessage }) => {
+          eachMessage = o.eachMessage;
+        },
+        stop: async () => undefined,
+        disconnect: async () => undefined,
+      };
+    },
   } as unknown as Kafka;
   const sent: Array<{ topic: string; key: string | null; value: string; headers?: Record<string, string> }> =
     [];
@@ -71,7 +80,7 @@ function harness(
       heartbeat: async () => undefined,
     } as unknown as EachMessagePayload);
   };
-  return { consumer, sent, deliver, ledger, stuck };
+  return { consumer, sent, deliver, ledger, stuck, created };
 }
 
 function newLedger(): DeliveryLedger {
@@ -235,5 +244,41 @@ describe('stage consumer: attempts counted across processes, aborts and timeouts
     expect(calls).toBe(2);
     expect(h.sent[0].headers?.['ftune-error']).toMatch(/did not finish within 30 ms/);
     expect(h.stuck).toEqual([]);
+  });
+});
+
+describe('stage consumer: health and restarts', () => {
+  const crash = (restart: boolean) => ({
+    payload: { error: new Error('Failed to find group coordinator'), groupId: 'g', restart },
+  });
+
+  it('is healthy once in its group, and starts a new consumer after a crash kafkajs does not restart from', async () => {
+    const h = harness(async () => undefined);
+    await h.consumer.start();
+    expect(h.consumer.healthy).toBe(false); // not in its group yet
+    h.created[0].emit('join', {});
+    expect(h.consumer.healthy).toBe(true);
+    h.created[0].emit('crash', crash(false));
+    expect(h.consumer.healthy).toBe(false);
+    await new Promise((r) => setTimeout(r, 1300)); // the first restart waits 1 s
+    expect(h.created).toHaveLength(2);
+    h.created[0].emit('join', {}); // the crashed consumer's events no longer count
+    expect(h.consumer.healthy).toBe(false);
+    h.created[1].emit('join', {});
+    expect(h.consumer.healthy).toBe(true);
+    await h.consumer.stop();
+    expect(h.consumer.healthy).toBe(false);
+  });
+
+  it('leaves a crash kafkajs restarts from to kafkajs, unhealthy until it rejoins', async () => {
+    const h = harness(async () => undefined);
+    await h.consumer.start();
+    h.created[0].emit('join', {});
+    h.created[0].emit('crash', crash(true));
+    expect(h.consumer.healthy).toBe(false);
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(h.created).toHaveLength(1);
+    h.created[0].emit('join', {});
+    expect(h.consumer.healthy).toBe(true);
   });
 });

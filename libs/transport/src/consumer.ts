@@ -111,6 +111,7 @@ export class StageConsumer {
       if (this.consumer === consumer) this.lastContact = Date.now();
     };
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.consumer !== consumer) return; // a consumer replaced after its crash
       touch();
       this.joined = true;
       this.restarts = 0;
