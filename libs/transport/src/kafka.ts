@@ -56,6 +56,7 @@ export class EventProducer {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
   private failedAt: number | undefined;
+  private used = false;
   static readonly FAILURE_MEMORY_MS = 30_000;
 
   /** `prefix` is prepended to every topic it sends to (KafkaSettings.topicPrefix). */
@@ -85,6 +86,7 @@ export class EventProducer {
     headers?: Record<string, string>,
   ): Promise<void> {
     try {
+      this.used = true;
       this.connected ??= this.producer.connect();
       await this.connected;
       await this.producer.send({
@@ -105,12 +107,12 @@ export class EventProducer {
     return this.failedAt === undefined || Date.now() - this.failedAt > EventProducer.FAILURE_MEMORY_MS;
   }
 
+  /** Flushes and disconnects; also after a failed send, whose connections kafkajs may still hold. */
   async close(): Promise<void> {
-    if (this.connected) {
-      await this.connected.catch(() => undefined);
-      await this.producer.disconnect();
-      this.connected = undefined;
-    }
+    const connecting = this.connected;
+    this.connected = undefined;
+    await connecting?.catch(() => undefined);
+    if (this.used) await this.producer.disconnect();
   }
 }
 
