@@ -31,6 +31,8 @@ export function writeExampleConfig(o: {
   neutralShare?: number;
   /** Lines under `collator:` after maxLength (indented by the caller). */
   collator?: string[];
+  /** Lines under `training:` after the step settings (indented by the caller). */
+  training?: string[];
 }): ExampleConfig {
   const dir = fs.mkdtempSync(join(os.tmpdir(), `ftune-${o.name}-`));
   const config = join(dir, 'run.yaml');
@@ -59,6 +61,7 @@ export function writeExampleConfig(o: {
     `  maxSteps: ${o.maxSteps}`,
     ...(o.warmupSteps !== undefined ? [`  warmupSteps: ${o.warmupSteps}`] : []),
     '  saveTotalLimit: 1',
+    ...(o.training ?? []),
     'evaluation:',
     `  samples: ${o.samples}`,
     '  bootstrap: 50',
