@@ -8,6 +8,7 @@ import { SafetensorsReader } from '@ftune/safetensors';
 import { loadModel } from './io';
 import { setExplicitTransposes } from './ops/matmul';
 import type { GPTNeoBatch } from './model';
+import { relativeError } from './testing/relative-error';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'gpt-neo');
 const golden = SafetensorsReader.open(path.join(DIR, 'golden.safetensors'));
@@ -25,17 +26,6 @@ function batchOf(side: string): GPTNeoBatch {
   };
 }
 
-/** max |a − b| / max |b| over the entries where `keep` holds. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, keep: (i: number) => boolean = () => true): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    if (!keep(i)) continue;
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 describe('GPT-Neo against transformers (golden fixtures)', () => {
   const model = loadModel(path.join(DIR, 'tiny'));

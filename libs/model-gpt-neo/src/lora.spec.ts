@@ -13,6 +13,7 @@ import { isAdapterFolder, loadAdapter, loadAdapterWeightsInto, readAdapterConfig
 import { loadModelFolder, openModelFolder } from './folder';
 import { loadModel, saveModel } from './io';
 import type { GPTNeoBatch, GPTNeoModel } from './model';
+import { relativeError } from './testing/relative-error';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const TINY = path.join(FIXTURES, 'gpt-neo', 'tiny');
@@ -31,15 +32,6 @@ const batch: GPTNeoBatch = {
   labels: inputs.readInt32('right.labels'),
 };
 
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 const logitsOf = (m: GPTNeoModel): Float32Array => tf.tidy(() => m.logits(batch).dataSync() as Float32Array);
 

@@ -144,11 +144,14 @@ export class LoraAdapters {
     return this.layers.flatMap((l) => [l.a, l.b]);
   }
 
-  /** s·(drop(x)·A)·B for the module at `path`, or null when it has no adapter: (N, in) → (N, out). */
-  delta(x: tf.Tensor, path: string, training: boolean): tf.Tensor | null {
+  /**
+   * s·(drop(x)·A)·B for the module at `path`, or null when it has no adapter: (N, in) → (N, out). `dropout` is the
+   * model's (identity outside training).
+   */
+  delta(x: tf.Tensor, path: string, dropout: (x: tf.Tensor, rate: number) => tf.Tensor): tf.Tensor | null {
     const layer = this.byPath.get(path);
     if (!layer) return null;
-    const input = training && this.config.dropout > 0 ? tf.dropout(x, this.config.dropout) : x;
+    const input = dropout(x, this.config.dropout);
     return tf.mul(matmul(matmul(input, layer.a), layer.b), this.scale); // (N, in)·(in, r)·(r, out) → (N, out)
   }
 

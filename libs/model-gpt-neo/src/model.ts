@@ -125,6 +125,26 @@ interface Layout {
   };
 }
 
+/** The tensors a layout holds (masks, packed indices), in a fixed order. */
+function layoutTensors(L: Layout): tf.Tensor[] {
+  const dense = L.biasGlobal && L.biasLocal ? [L.biasGlobal, L.biasLocal] : [];
+  const packed = L.packed ? [...L.packed.buckets.flatMap((b) => [b.index, b.biasGlobal, b.biasLocal]), L.packed.scatter] : [];
+  return [...dense, ...packed];
+}
+
+/** The layout with its tensors replaced, in layoutTensors' order (copies kept for a backward pass). */
+function withLayoutTensors(L: Layout, tensors: tf.Tensor[]): Layout {
+  const next = [...tensors];
+  const take = (): tf.Tensor => next.shift() as tf.Tensor;
+  const out: Layout = { ...L };
+  if (L.biasGlobal && L.biasLocal) [out.biasGlobal, out.biasLocal] = [take(), take()];
+  if (L.packed) {
+    const buckets = L.packed.buckets.map((b) => ({ ...b, index: take(), biasGlobal: take(), biasLocal: take() }));
+    out.packed = { buckets, scatter: take() };
+  }
+  return out;
+}
+
 /** Positions: explicit ids; else per row, real tokens count up from 0 after any left padding (HF generation's
  *  cumsum(mask) − 1), restarting at each segment; right-padding slots continue 0..T−1 as HF's default. */
 export function derivePositions(B: number, T: number, mask: Int32Array | undefined, segments?: Int32Array): Int32Array {
@@ -156,6 +176,10 @@ export class GPTNeoModel {
   readonly variablePrefix: string;
   private readonly params = new Map<string, tf.Variable>();
   private lora: LoraAdapters | null = null;
+  /** While a checkpointed block runs: the seeds of its dropout masks, the same in the forward and backward pass. */
+  private dropoutSeeds: Rng | null = null;
+  /** Recompute each block's activations in the backward pass instead of keeping them (training only). */
+  gradientCheckpointing = false;
 
   /** Builds the model from one tensor per parameter in internal layout (ownership passes to the model). */
   constructor(config: GPTNeoConfig, valueOf: (spec: ParamSpec) => tf.Tensor) {
@@ -264,12 +288,13 @@ export class GPTNeoModel {
   /** A Linear layer (weight [in, out], optional bias) plus its LoRA adapter's update when it has one. */
   private project(x: tf.Tensor, module: string, training: boolean, bias = false): tf.Tensor {
     const y = linear(x, this.param(`${module}.weight`), bias ? this.param(`${module}.bias`) : undefined);
-    const delta = this.lora?.delta(x, module, training);
+    const delta = this.lora?.delta(x, module, (input, rate) => this.dropout(input, rate, training));
     return delta ? tf.add(y, delta) : y;
   }
 
   private dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
-    return training && rate > 0 ? tf.dropout(x, rate) : x;
+    if (!(training && rate > 0)) return x;
+    return this.dropoutSeeds ? tf.dropout(x, rate, undefined, this.dropoutSeeds.int(2 ** 31)) : tf.dropout(x, rate);
   }
 
   /** (N, C) → (B, H, T, D) */
@@ -340,10 +365,60 @@ export class GPTNeoModel {
     const pos = embedding(this.param('transformer.wpe.weight'), positions); // (N, C)
     let x = this.dropout(tf.add(tok, pos), this.config.embedDropout, training); // (N, C)
     for (let i = 0; i < this.config.numLayers; i++) {
-      x = tf.add(x, this.attention(this.layerNorm(x, `transformer.h.${i}.ln_1`), i, L, training, cache));
-      x = tf.add(x, this.mlp(this.layerNorm(x, `transformer.h.${i}.ln_2`), i, training));
+      x = this.gradientCheckpointing && training ? this.checkpointedBlock(x, i, L) : this.block(x, i, L, training, cache);
     }
     return this.layerNorm(x, 'transformer.ln_f');
+  }
+
+  /** One transformer block, pre-LN: x + attn(ln_1(x)), then + mlp(ln_2(·)): (N, C) → (N, C). */
+  private block(x: tf.Tensor, i: number, L: Layout, training: boolean, cache?: LayerCache[]): tf.Tensor {
+    const a = tf.add(x, this.attention(this.layerNorm(x, `transformer.h.${i}.ln_1`), i, L, training, cache));
+    return tf.add(a, this.mlp(this.layerNorm(a, `transformer.h.${i}.ln_2`), i, training));
+  }
+
+  /**
+   * A training block whose activations are not kept: the forward pass keeps only its input (and the layout's
+   * masks), the backward pass runs the block again under its own tape and takes the gradients of the input and of
+   * the block's trainable variables from there. Dropout draws from seeds fixed at the forward pass, so the second
+   * run drops the same units. Memory: one block's activations at a time instead of every block's.
+   */
+  private checkpointedBlock(x: tf.Tensor, i: number, L: Layout): tf.Tensor {
+    const prefix = `transformer.h.${i}.`;
+    const variables = this.trainableVariables.filter((v) => this.hfName(v).replace(/^base_model\.model\./, '').startsWith(prefix));
+    const seed = Math.floor(Math.random() * 2 ** 31);
+    const run = (input: tf.Tensor, layout: Layout): tf.Tensor => {
+      this.dropoutSeeds = new Rng(seed);
+      try {
+        return this.block(input, i, layout, true);
+      } finally {
+        this.dropoutSeeds = null;
+      }
+    };
+    const masks = layoutTensors(L);
+    const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const save = args[args.length - 1] as tf.GradSaveFunc;
+      const input = args[0] as tf.Tensor;
+      save([input, ...masks]);
+      return {
+        value: tf.tidy(() => run(input, L)),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const layout = withLayoutTensors(L, saved.slice(1));
+          // the variables are this block's own tensors, so the recomputed ops that read them are on the tape
+          const grad = tf.grads((...xs: tf.Tensor[]) => run(xs[0], layout));
+          // Workaround: tfjs-core 4.22 keeps one tape; a gradient taken inside a backward pass replaces it and
+          // drops it when done, and the outer pass then fails cleaning it up. The outer tape is put back, and
+          // the block's own tape is freed at once (its saved tensors do not wait for the whole backward pass).
+          const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
+          const outer = engine.state.activeTape;
+          try {
+            return grad([saved[0], ...variables], dy);
+          } finally {
+            engine.state.activeTape = outer;
+          }
+        },
+      };
+    });
+    return f(x, ...variables);
   }
 
   /** Tied head: logits = h · wteᵀ, (N, C) → (N, V). */

@@ -201,6 +201,12 @@ export const HYPERPARAMETERS = {
       },
     },
   },
+  gradientCheckpointing: {
+    type: 'boolean',
+    default: false,
+    description:
+      "recompute each block's activations in the backward pass instead of keeping them: less memory, about one more forward pass of time",
+  },
   seed: { type: 'integer', default: 42, description: 'seed for init and data order' },
   signalWindow: {
     type: 'integer',

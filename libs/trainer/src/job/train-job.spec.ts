@@ -85,6 +85,8 @@ describe('runTrainJob with the GPT-Neo tiny preset', () => {
     { timeout: 300_000 },
     async () => {
       const lora = { lora: { r: 4, alpha: 8, targets: ['q_proj' as const, 'v_proj' as const, 'c_fc' as const] } };
+      // the interrupted and resumed run recomputes activations: its adapters must still equal the unbroken run's
+      const checkpointing = { gradient_checkpointing: true };
       const lines: string[] = [];
       const unbroken = await runTrainJob(config('lora-a', lora), { log: (l) => lines.push(l) });
       expect(unbroken.status).toBe('completed');
@@ -115,12 +117,12 @@ describe('runTrainJob with the GPT-Neo tiny preset', () => {
       base.dispose();
 
       const controller = new AbortController();
-      const stopped = await runTrainJob(config('lora-b', lora), {
+      const stopped = await runTrainJob(config('lora-b', { ...lora, ...checkpointing }), {
         signal: controller.signal,
         onEvent: (e) => void (e.type === 'step' && e.record.step === 1 && controller.abort()),
       });
       expect(stopped.status).toBe('interrupted');
-      const resumed = await runTrainJob(config('lora-b', { ...lora, resume: true }));
+      const resumed = await runTrainJob(config('lora-b', { ...lora, ...checkpointing, resume: true }));
       expect(resumed.globalStep).toBe(2);
       const bytes = (run: string): Buffer =>
         fs.readFileSync(path.join(root, run, 'model', 'adapter_model.safetensors'));

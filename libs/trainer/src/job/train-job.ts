@@ -130,6 +130,8 @@ export async function runTrainJob(
     log(
       `model: ${fromFolder ? config.model : `preset ${config.model}`} (${model.parameterCount().total.toLocaleString('en-US')} parameters)`,
     );
+    model.gradientCheckpointing = args.gradientCheckpointing;
+    if (args.gradientCheckpointing) log("gradient checkpointing: each block's activations recomputed in the backward pass");
     if (lora) {
       model.attachLora(lora, args.seed);
       const { trainable, total } = model.parameterCount();
