@@ -300,6 +300,48 @@ describe('namespace and Kafka security settings', () => {
   });
 });
 
+describe('gRPC TLS', () => {
+  it('serves every service over mutual TLS from the named Secret, with probes on the plaintext health port', () => {
+    const objs = render(undefined, [
+      '--set',
+      'grpc.tls.enabled=true,grpc.tls.secretName=ftune-grpc-tls,grpc.tls.requireClientCert=true',
+    ]);
+    const services = podOwners(objs).filter((o) => o.kind === 'Deployment' && !o.metadata.name.endsWith('otel-collector'));
+    expect(services).toHaveLength(6);
+    for (const o of services) {
+      const spec = o.spec.template.spec;
+      const [c] = spec.containers as Array<{
+        env: Array<{ name: string; value?: string }>;
+        volumeMounts: Array<{ name: string; mountPath: string }>;
+        ports: Array<{ name: string; containerPort: number }>;
+        readinessProbe: { grpc: { port: number } };
+        livenessProbe: { grpc: { port: number } };
+        startupProbe: { grpc: { port: number } };
+      }>;
+      const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+      expect(env, o.metadata.name).toMatchObject({
+        FTUNE_GRPC_TLS_CERT: '/etc/ftune/grpc-tls/tls.crt',
+        FTUNE_GRPC_TLS_KEY: '/etc/ftune/grpc-tls/tls.key',
+        FTUNE_GRPC_TLS_CLIENT_CA: '/etc/ftune/grpc-tls/ca.crt',
+        FTUNE_HEALTH_PORT: '8086',
+      });
+      expect(c.volumeMounts).toContainEqual({ name: 'grpc-tls', mountPath: '/etc/ftune/grpc-tls', readOnly: true });
+      expect(spec.volumes).toContainEqual({ name: 'grpc-tls', secret: { secretName: 'ftune-grpc-tls' } });
+      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) expect(probe.grpc.port).toBe(8086);
+      expect(c.ports.map((p) => p.name)).toEqual(['grpc', 'health']);
+    }
+    // off by default: plaintext, probes on the service port
+    const plain = podOwners(render()).find((o) => o.metadata.name.endsWith('-pipeline'));
+    const [c] = plain?.spec.template.spec.containers as Array<{ env: Array<{ name: string }>; readinessProbe: { grpc: { port: number } } }>;
+    expect(c.env.map((e) => e.name)).not.toContain('FTUNE_GRPC_TLS_CERT');
+    expect(c.readinessProbe.grpc.port).toBe(50051);
+  });
+
+  it('refuses TLS without a Secret', () => {
+    expect(() => render(undefined, ['--set', 'grpc.tls.enabled=true'])).toThrow(/grpc\.tls\.secretName/);
+  });
+});
+
 describe('kube-score', () => {
   it('reports no critical finding on any profile', () => {
     const bin = execFileSync('node', [join(ROOT, 'tools', 'helm', 'ensure-kube-score.js')], {

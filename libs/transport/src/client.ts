@@ -20,7 +20,8 @@ export function grpcClient(
   name: ProtoServiceName,
   address: string,
   token: string | undefined,
-  options: { tls?: boolean } = {},
+  /** tls: the system's roots; ca: a private CA; cert and key: this client's certificate (mTLS). */
+  options: { tls?: boolean; ca?: Buffer; cert?: Buffer; key?: Buffer } = {},
 ): GrpcClient {
   const def = loadSync(protoPath(name), PROTO_LOADER_OPTIONS);
   const pkg = grpc.loadPackageDefinition(def);
@@ -28,7 +29,10 @@ export function grpcClient(
   let ctor: unknown = pkg;
   for (const part of [...pkgName.split('.'), service]) ctor = (ctor as Record<string, unknown>)[part];
   const Client = ctor as grpc.ServiceClientConstructor;
-  const creds = options.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+  const secure = options.tls || options.ca || options.cert;
+  const creds = secure
+    ? grpc.credentials.createSsl(options.ca ?? null, options.key ?? null, options.cert ?? null)
+    : grpc.credentials.createInsecure();
   return new Client(address, creds, {
     interceptors: token ? [authInterceptor(token)] : [],
     'grpc.max_receive_message_length': 64 << 20,

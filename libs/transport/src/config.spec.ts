@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { consumerGroup, loadServiceConfig } from './config';
 
@@ -44,6 +47,34 @@ describe('service configuration from the environment', () => {
   it('needs no token for a training job', () => {
     expect(loadServiceConfig('train', { FTUNE_ARTIFACTS_DIR: '/a' }, { requireAuth: false }).authToken).toBe(
       '',
+    );
+  });
+
+  it('reads gRPC TLS files and the health port, and names each problem with them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftune-tls-config-'));
+    const pemText = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    writeFileSync(join(dir, 'a.pem'), pemText);
+    writeFileSync(join(dir, 'not.pem'), 'hello');
+    const c = loadServiceConfig('ingest', {
+      ...base,
+      FTUNE_GRPC_TLS_CERT: join(dir, 'a.pem'),
+      FTUNE_GRPC_TLS_KEY: join(dir, 'a.pem'),
+      FTUNE_GRPC_TLS_CLIENT_CA: join(dir, 'a.pem'),
+      FTUNE_HEALTH_PORT: '8086',
+    });
+    expect(c.grpcTls?.cert.toString()).toBe(pemText);
+    expect(c.grpcTls?.clientCa).toBeDefined();
+    expect(c.healthPort).toBe(8086);
+    expect(loadServiceConfig('ingest', base).grpcTls).toBeUndefined();
+    expect(() =>
+      loadServiceConfig('ingest', {
+        ...base,
+        FTUNE_GRPC_TLS_CERT: join(dir, 'missing.pem'),
+        FTUNE_GRPC_TLS_CLIENT_CA: join(dir, 'not.pem'),
+        FTUNE_HEALTH_PORT: '50052',
+      }),
+    ).toThrow(
+      /FTUNE_GRPC_TLS_CERT: cannot read .*missing\.pem \(ENOENT\).*FTUNE_GRPC_TLS_CLIENT_CA: .*not a PEM file.*give both or neither.*FTUNE_HEALTH_PORT: must differ/,
     );
   });
 });

@@ -1,6 +1,7 @@
 // Service configuration from the environment (the Helm chart's variables), validated at start so a
 // misconfigured pod fails at once with every problem named instead of failing on its first message.
-// Flags of `ftune serve` override the environment; nothing here reads files.
+// Flags of `ftune serve` override the environment; the only files read are the gRPC TLS PEM files named.
+import { readFileSync } from 'node:fs';
 import { UserError } from '@ftune/common';
 
 /** The six services and their default gRPC ports (the Helm chart uses the same). */
@@ -47,6 +48,10 @@ export interface ServiceConfig {
   attemptTimeoutMs: number;
   /** Longest a graceful stop (SIGTERM) may take before the process exits anyway, ms (under the pod's grace period). */
   shutdownGraceMs: number;
+  /** TLS on the gRPC port (PEM); with clientCa, every client must present a certificate it signed (mTLS). */
+  grpcTls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  /** A plaintext port answering grpc.health.v1 only, for probes that cannot speak TLS. */
+  healthPort?: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -171,10 +176,41 @@ export function loadServiceConfig(
       problems,
     ),
   };
+  const tls = grpcTlsFiles(env, problems);
+  if (tls) config.grpcTls = tls;
+  if (env.FTUNE_HEALTH_PORT) {
+    config.healthPort = int('FTUNE_HEALTH_PORT', env.FTUNE_HEALTH_PORT, 0, 1, 65535, problems);
+    if (config.healthPort === port) problems.push('FTUNE_HEALTH_PORT: must differ from FTUNE_GRPC_PORT');
+  }
   if (problems.length > 0) {
     throw new UserError(`${name} service configuration: ${problems.join('; ')}`);
   }
   return config;
+}
+
+/** Reads one PEM file named by an environment variable; a problem names the variable when it cannot. */
+function pemFile(name: string, path: string | undefined, problems: string[]): Buffer | undefined {
+  if (!path) return undefined;
+  try {
+    const pem = readFileSync(path);
+    if (!pem.includes('-----BEGIN ')) problems.push(`${name}: ${path} is not a PEM file`);
+    return pem;
+  } catch (error) {
+    problems.push(`${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+/** FTUNE_GRPC_TLS_CERT and _KEY (both or neither), FTUNE_GRPC_TLS_CLIENT_CA for mTLS. */
+function grpcTlsFiles(env: Env, problems: string[]): ServiceConfig['grpcTls'] {
+  const cert = pemFile('FTUNE_GRPC_TLS_CERT', env.FTUNE_GRPC_TLS_CERT, problems);
+  const key = pemFile('FTUNE_GRPC_TLS_KEY', env.FTUNE_GRPC_TLS_KEY, problems);
+  const clientCa = pemFile('FTUNE_GRPC_TLS_CLIENT_CA', env.FTUNE_GRPC_TLS_CLIENT_CA, problems);
+  if (!env.FTUNE_GRPC_TLS_CERT !== !env.FTUNE_GRPC_TLS_KEY)
+    problems.push('FTUNE_GRPC_TLS_CERT and FTUNE_GRPC_TLS_KEY: give both or neither');
+  if (env.FTUNE_GRPC_TLS_CLIENT_CA && !env.FTUNE_GRPC_TLS_CERT)
+    problems.push('FTUNE_GRPC_TLS_CLIENT_CA: needs FTUNE_GRPC_TLS_CERT and FTUNE_GRPC_TLS_KEY (mTLS is TLS first)');
+  return cert && key ? { cert, key, ...(clientCa ? { clientCa } : {}) } : undefined;
 }
 
 /** The consumer group of a service, named as NestJS's Kafka transport would (`-server` suffix), which the chart's KEDA triggers watch. */

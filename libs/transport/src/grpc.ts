@@ -4,7 +4,7 @@
 // unknown ids and INTERNAL (without internals) for the rest. On shutdown, open server streams
 // (WatchRun, WatchJob) end with UNAVAILABLE, the status a client retries on another replica, so the
 // server can close instead of waiting for streams that never end.
-import { status } from '@grpc/grpc-js';
+import { ServerCredentials, status } from '@grpc/grpc-js';
 import type {
   ArgumentsHost,
   CallHandler,
@@ -40,16 +40,28 @@ export function toTimestamp(iso: string | undefined): { seconds: number; nanos: 
 
 export const notFound = (what: string) => new GrpcError(status.NOT_FOUND, `${what} not found`);
 
+/** Server credentials: TLS from PEM (client certificates required and checked with a client CA), else plaintext. */
+export function serverCredentials(tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer }): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(
+    tls.clientCa ?? null,
+    [{ cert_chain: tls.cert, private_key: tls.key }],
+    tls.clientCa !== undefined,
+  );
+}
+
 export function grpcServerOptions(
   name: ProtoServiceName,
   url: string,
   health: HealthImplementation,
   maxMessageBytes: number,
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer },
 ): GrpcOptions {
   return {
     transport: Transport.GRPC,
     options: {
       ...grpcTransportOptions(name, url),
+      credentials: serverCredentials(tls),
       maxReceiveMessageLength: maxMessageBytes,
       maxSendMessageLength: maxMessageBytes,
       gracefulShutdown: true,

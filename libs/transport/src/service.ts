@@ -9,6 +9,7 @@
 import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Kafka } from 'kafkajs';
 import { StageRunner } from '@ftune/pipeline';
@@ -105,7 +106,7 @@ export async function startService(
   await ensureTopics(kafka, config.kafka.topicPrefix);
   const url = `${config.bind}:${config.port}`;
   const app = await NestFactory.createMicroservice(RootModule, {
-    ...grpcServerOptions(name, url, health, config.maxMessageBytes),
+    ...grpcServerOptions(name, url, health, config.maxMessageBytes, config.grpcTls),
     logger: nestLogger(log),
   });
   app.useGlobalGuards(new BearerAuthGuard(config.authToken));
@@ -113,6 +114,7 @@ export async function startService(
   const shutdown = new AbortController();
   app.useGlobalInterceptors(new RpcMetricsInterceptor(), new EndStreamsOnShutdown(shutdown.signal));
   await app.listen();
+  const healthServer = config.healthPort ? await serveHealth(health, `${config.bind}:${config.healthPort}`) : undefined;
 
   let consumer: StageConsumer | undefined;
   let stop: () => Promise<void> = async () => undefined;
@@ -173,6 +175,8 @@ export async function startService(
   checkHealth();
   log.info('service ready', {
     grpc: url,
+    tls: config.grpcTls ? (config.grpcTls.clientCa ? 'mutual' : 'server') : 'off',
+    health: config.healthPort ? `${config.bind}:${config.healthPort}` : url,
     topics: [...handlers.keys()],
     group: consumer ? consumerGroup(config.kafka, name) : undefined,
   });
@@ -187,6 +191,7 @@ export async function startService(
       await consumer?.stop(); // aborts the handler in hand first
       shutdown.abort(); // open server streams end
       await app.close();
+      healthServer?.forceShutdown();
       await producer.close();
       await activeTelemetry().flush(); // the last spans and metrics before the process exits
       log.info('stopped');
@@ -233,4 +238,14 @@ export function runServiceMain(
     );
     process.exit(2);
   });
+}
+
+/** A plaintext server answering grpc.health.v1 only (the same statuses as the service port), for probes. */
+async function serveHealth(health: HealthImplementation, address: string): Promise<Server> {
+  const server = new Server();
+  health.addToServer(server);
+  await new Promise<void>((done, fail) =>
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error) => (error ? fail(error) : done())),
+  );
+  return server;
 }

@@ -11,6 +11,9 @@ export interface RemoteFlags {
   remote?: string;
   tokenFile?: string;
   tls?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   runId?: string;
 }
 
@@ -93,7 +96,14 @@ export async function runRemote(
     : process.env.FTUNE_AUTH_TOKEN;
   if (!token) throw new UserError('--remote needs a bearer token: --token-file or FTUNE_AUTH_TOKEN');
   const { grpcClient, unary } = lib.transport();
-  const client = grpcClient('pipeline', flags.remote as string, token, { tls: flags.tls });
+  if (!flags.tlsCert !== !flags.tlsKey) throw new UserError('--tls-cert and --tls-key: give both or neither');
+  const pem = (file: string | undefined, what: string) => (file ? Buffer.from(readUserFile(file, what)) : undefined);
+  const client = grpcClient('pipeline', flags.remote as string, token, {
+    tls: flags.tls,
+    ca: pem(flags.tlsCa, 'TLS CA file'),
+    cert: pem(flags.tlsCert, 'TLS client certificate'),
+    key: pem(flags.tlsKey, 'TLS client key'),
+  });
   try {
     const started = await unary<pipeline.StartRunResponse>(client, 'startRun', {
       config,

@@ -154,6 +154,10 @@ export function registerRun(program: Command): void {
       'submit to the pipeline service at host:port (ftune serve) and follow it there',
     )
     .option('--token-file <file>', 'file holding the bearer token for --remote (default: FTUNE_AUTH_TOKEN)')
+    .option('--tls', 'connect to --remote over TLS, trusting the system roots (or --tls-ca)')
+    .option('--tls-ca <file>', 'PEM file of the CA that signed the services\' certificate (implies --tls)')
+    .option('--tls-cert <file>', 'PEM client certificate, for services that require one (mutual TLS)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .action(async (file: string, flags: RunFlags & RemoteFlags) => {
       if (flags.remote) {
         if (flags.mlflowUri)
