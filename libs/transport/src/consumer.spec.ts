@@ -19,6 +19,7 @@ function harness(
     maxAttempts?: number;
     deadLetter?: boolean;
     attemptTimeoutMs?: number;
+    abortGraceMs?: number;
     ledger?: DeliveryLedger;
   } = {},
 ) {
@@ -68,6 +69,7 @@ function harness(
       deadLetter: options.deadLetter,
       ledger,
       attemptTimeoutMs: options.attemptTimeoutMs,
+      abortGraceMs: options.abortGraceMs,
       onStuck: (reason) => stuck.push(reason),
     },
     createLogger({}, () => undefined),
@@ -244,6 +246,25 @@ describe('stage consumer: attempts counted across processes, aborts and timeouts
     expect(calls).toBe(2);
     expect(h.sent[0].headers?.['ftune-error']).toMatch(/did not finish within 30 ms/);
     expect(h.stuck).toEqual([]);
+  });
+});
+
+describe('stage consumer: a handler that ignores its abort', () => {
+  it('is reported stuck and the message is neither retried here nor dead-lettered; its attempt stays counted', async () => {
+    let calls = 0;
+    const h = harness(
+      () => {
+        calls += 1;
+        return new Promise<void>(() => undefined); // never settles, whatever the signal says
+      },
+      { attemptTimeoutMs: 20, abortGraceMs: 20 },
+    );
+    await h.consumer.start();
+    await expect(h.deliver(valid)).rejects.toThrow(/did not finish within 20 ms and ignored its abort/);
+    expect(calls).toBe(1);
+    expect(h.stuck).toHaveLength(1);
+    expect(h.sent).toEqual([]);
+    expect(h.ledger.read(AT)?.attempts).toBe(1);
   });
 });
 

@@ -62,12 +62,14 @@ export interface ConsumerOptions {
    * take the message again (the service exits; the next process counts on from the ledger).
    */
   onStuck?: (reason: string) => void;
+  /** How long a timed-out handler gets to end after its abort signal, ms (default 10 s). */
+  abortGraceMs?: number;
   /** How long the broker waits for a heartbeat before it gives the consumer's partitions away (default 30 s). */
   sessionTimeoutMs?: number;
 }
 
-/** How long a timed-out handler gets to end after its abort signal. */
-const ABORT_GRACE_MS = 10_000;
+/** A timed-out handler ignored its abort: this process must not take its message again. */
+class StuckHandlerError extends Error {}
 
 /** The service is stopping: the message in hand is left uncommitted, and the attempt is not counted. */
 export class ShutdownError extends Error {
@@ -230,6 +232,7 @@ export class StageConsumer {
           }
           lastError = errorText(error);
           ledger.write(at, attempt, lastError);
+          if (error instanceof StuckHandlerError) throw error; // counted; the next process goes on
           if (isPermanent(error) || attempt >= this.options.maxAttempts) {
             await this.deadLetter(t, partition, message.offset, key, raw, error, attempt, event.runId);
             ledger.done(at);
@@ -249,7 +252,7 @@ export class StageConsumer {
   /**
    * One attempt: the handler under its own abort signal, which the service's stop and the attempt
    * timeout both fire. Neither waits for a handler that ignores it: a stop leaves it to the exiting
-   * process, a timeout gives it ABORT_GRACE_MS and then reports it stuck.
+   * process, a timeout gives it `abortGraceMs` and then reports it stuck.
    */
   private async attempt(
     handler: EventHandler,
@@ -270,10 +273,10 @@ export class StageConsumer {
       await Promise.race([run, rejectOnAbort(control.signal)]);
     } catch (error) {
       if (this.abort.signal.aborted) throw new ShutdownError();
-      if (control.signal.aborted && !(await settlesWithin(run, ABORT_GRACE_MS))) {
+      if (control.signal.aborted && !(await settlesWithin(run, this.options.abortGraceMs ?? 10_000))) {
         const reason = `${errorText(control.signal.reason)} and ignored its abort`;
         this.options.onStuck?.(reason);
-        throw new Error(reason);
+        throw new StuckHandlerError(reason);
       }
       throw error;
     } finally {
