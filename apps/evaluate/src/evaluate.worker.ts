@@ -4,7 +4,7 @@
 // Paths arrive resolved and checked against the artifact store; options arrive validated and capped.
 import { initBackend } from '@ftune/compute';
 import { runEvaluateJob, type EvaluateJobConfig } from '@ftune/eval';
-import { loadModel } from '@ftune/model-gpt-neo';
+import { loadModelFolder } from '@ftune/model-gpt-neo';
 import { evaluate } from '@ftune/proto';
 import { loadTokenizer } from '@ftune/tokenizer';
 
@@ -19,7 +19,7 @@ export interface GenerateWork {
 
 export async function generateTexts(work: GenerateWork): Promise<evaluate.GenerateResponse> {
   await initBackend();
-  const model = loadModel(work.modelDir);
+  const model = loadModelFolder(work.modelDir); // a model folder, or a LoRA adapter folder on the base it names
   try {
     const tok = loadTokenizer(work.tokenizer);
     const o = work.options;

@@ -130,6 +130,13 @@ describe('runTrainJob with the GPT-Neo tiny preset', () => {
     },
   );
 
+  it('refuses an adapter folder as the model to train, pointing at its base and ftune merge', async () => {
+    const adapter = path.join(root, 'an-adapter');
+    fs.mkdirSync(adapter, { recursive: true });
+    fs.writeFileSync(path.join(adapter, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 8 }));
+    await expect(runTrainJob(config('d', { model: adapter }))).rejects.toThrow(/is a LoRA adapter folder: train from its base .* ftune merge/);
+  });
+
   it('says which field is wrong before loading anything', async () => {
     await expect(runTrainJob(config('c', { model: 'no-such-preset' }))).rejects.toThrow(
       /unknown GPT-Neo preset "no-such-preset"/,

@@ -16,6 +16,7 @@ import { readManifest, readSplit, recordToText, type JobChatTemplate, type JsonO
 import {
   createModel,
   type GPTNeoModel,
+  isAdapterFolder,
   isModelFolder,
   loadAdapterWeightsInto,
   loadModel,
@@ -97,6 +98,11 @@ export async function runTrainJob(
 
   // Tokenizer: the model folder's own, else GPT-2's; pad = eos as the seed sets it
   const fromFolder = isModelFolder(config.model);
+  if (!fromFolder && isAdapterFolder(config.model)) {
+    throw new UserError(
+      `${config.model} is a LoRA adapter folder: train from its base model folder (and --lora), or fold it in first with ftune merge`,
+    );
+  }
   const tokenizerDir = ownTokenizerDir(config.model);
   const tokenizer = loadTokenizer(tokenizerDir ?? 'gpt2');
   log(`tokenizer: ${tokenizerDir ?? 'gpt2 (built in)'}`);
