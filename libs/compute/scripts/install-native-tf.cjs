@@ -31,10 +31,14 @@ const cacheDir = path.join(cacheRoot, 'tfjs-node');
 const downloadsDir = path.join(cacheDir, 'downloads');
 const nativeDir = path.join(__dirname, '..', 'native');
 const NATIVE_SOURCES = ['ftune_ops.h', 'ftune_ops.cc'];
-/** Changes with ftune's native sources and with how they are patched in (this file). */
+/** Changes with ftune's native sources and with how they are patched in (this file); 'missing' without them (the build then fails with a warning). */
 const nativeHash = (() => {
   const h = crypto.createHash('sha256');
-  for (const f of [...NATIVE_SOURCES.map((n) => path.join(nativeDir, n)), __filename]) h.update(fs.readFileSync(f));
+  try {
+    for (const f of [...NATIVE_SOURCES.map((n) => path.join(nativeDir, n)), __filename]) h.update(fs.readFileSync(f));
+  } catch {
+    return 'missing';
+  }
   return h.digest('hex').slice(0, 12);
 })();
 const key = `tfjs-node-${TFJS_NODE_VERSION}-tf-${TF_WHEEL.version}-ftune-ops-${nativeHash}-${process.platform}-${process.arch}`;
