@@ -6,7 +6,7 @@
 # runs the CPU training Jobs (args ["train-job", "--run-id", ID, "--resume"]). Runs as user 10001 with a
 # read-only root filesystem: only /tmp and the artifacts volume are written.
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+ARG NODE_IMAGE=node:22.23-bookworm-slim
 
 # ---------------------------------------------------------------- build: dependencies and the native binding
 FROM ${NODE_IMAGE} AS build

@@ -8,7 +8,7 @@
 # The Helm chart runs it as the training Job (values-gpu.yaml) with FTUNE_BACKEND=tensorflow-gpu, as user 10001
 # with a read-only root filesystem (only /tmp and the artifacts volume are written).
 
-ARG NODE_IMAGE=node:20.19-bullseye
+ARG NODE_IMAGE=node:22.23-bullseye
 ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 
 # ---------------------------------------------------------------- build: dependencies and the GPU binding
