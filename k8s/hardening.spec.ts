@@ -2,13 +2,24 @@
 // template included) meets the `restricted` Pod Security profile, the train service's account may
 // create only Jobs from ftune's template (a ValidatingAdmissionPolicy), NetworkPolicies select every
 // pod (training Jobs reach Kafka only), Kafka TLS and SCRAM are wired through values (into the
-// bundled Strimzi too), the bearer token reaches only the services, and kube-score (pinned,
+// bundled Strimzi too), the bearer token reaches only the services, MLflow's variables and egress
+// reach only the components that log to it, and kube-score (pinned,
 // tools/helm/ensure-kube-score.js) reports no critical finding.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { byKind, CHART, helm, KUBE_VERSION, named, render, ROOT, type K8sObject } from './render';
+import {
+  byKind,
+  CHART,
+  helm,
+  KUBE_VERSION,
+  named,
+  render,
+  ROOT,
+  schemaErrors,
+  type K8sObject,
+} from './render';
 
 const PROFILES = [undefined, 'values-dev.yaml', 'values-gpu.yaml'];
 
@@ -256,6 +267,109 @@ describe('training Jobs', () => {
   });
 });
 
+describe('MLflow tracking', () => {
+  const MLFLOW = [
+    ...['--set', 'tracking.mlflow.uri=http://mlflow.mlflow:5000'],
+    ...['--set', 'tracking.mlflow.experimentName=sentiment'],
+    ...['--set', 'tracking.mlflow.existingSecret=mlflow-login'],
+  ];
+  const objs = render(undefined, MLFLOW);
+  const envOf = (o: PodOwner) => o.spec.template.spec.containers[0].env ?? [];
+  const component = (o: PodOwner) => o.spec.template.metadata.labels['app.kubernetes.io/component'];
+  const mlflowPorts = (extra: string[]) =>
+    (named(render(undefined, extra), 'NetworkPolicy', '-mlflow') as Policy).spec.egress?.map((e) =>
+      e.ports?.map((p) => p.port),
+    );
+
+  it('gives the pipeline, train, evaluate and audit services and the training Job MLflow’s own variables', () => {
+    const owners = podOwners(objs).filter((o) => !o.metadata.name.endsWith('otel-collector'));
+    expect(owners.map(component).sort()).toEqual(
+      ['audit', 'evaluate', 'ingest', 'pipeline', 'tokenize', 'train', 'train-job'].sort(),
+    );
+    for (const o of owners) {
+      const env = envOf(o).filter((e) => e.name.startsWith('MLFLOW_'));
+      if (['ingest', 'tokenize'].includes(component(o))) {
+        expect(env, component(o)).toEqual([]);
+        continue;
+      }
+      const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+      expect(byName.MLFLOW_TRACKING_URI?.value, component(o)).toBe('http://mlflow.mlflow:5000');
+      expect(byName.MLFLOW_EXPERIMENT_NAME?.value, component(o)).toBe('sentiment');
+      for (const [name, key] of [
+        ['MLFLOW_TRACKING_TOKEN', 'token'],
+        ['MLFLOW_TRACKING_USERNAME', 'username'],
+        ['MLFLOW_TRACKING_PASSWORD', 'password'],
+      ])
+        expect(byName[name]?.valueFrom?.secretKeyRef, `${component(o)} ${name}`).toEqual({
+          name: 'mlflow-login',
+          key,
+          optional: true,
+        });
+    }
+  });
+
+  it('renders objects that all validate against their schemas', async () => {
+    expect(await schemaErrors([...objs, trainJob(objs)])).toEqual([]);
+  });
+
+  it('sets nothing of MLflow, and opens no egress for it, when no tracking server is named', () => {
+    const plain = render();
+    for (const o of podOwners(plain))
+      expect(
+        envOf(o).filter((e) => e.name.startsWith('MLFLOW_')),
+        o.metadata.name,
+      ).toEqual([]);
+    expect(byKind(plain, 'NetworkPolicy').map((p) => p.metadata.name)).not.toContain('ftune-mlflow');
+  });
+
+  it('lets exactly those pods reach the tracking server, on its port only', () => {
+    const policy = named(objs, 'NetworkPolicy', '-mlflow') as Policy;
+    expect(policy.spec.policyTypes).toEqual(['Egress']);
+    for (const o of podOwners(objs).filter((x) => !x.metadata.name.endsWith('otel-collector')))
+      expect(selects(policy.spec.podSelector, o.spec.template.metadata.labels), component(o)).toBe(
+        !['ingest', 'tokenize'].includes(component(o)),
+      );
+    expect(mlflowPorts(MLFLOW)).toEqual([[5000]]);
+    expect(mlflowPorts(['--set', 'tracking.mlflow.uri=https://mlflow.example.com/tracking'])).toEqual([
+      [443],
+    ]);
+    expect(mlflowPorts(['--set', 'tracking.mlflow.uri=http://mlflow.example.com'])).toEqual([[80]]);
+    expect(mlflowPorts([...MLFLOW, '--set', 'networkPolicy.mlflow.ports={8080,8443}'])).toEqual([
+      [8080, 8443],
+    ]);
+  });
+
+  it('admission: a training Job may read the MLflow credentials, still no other Secret', async () => {
+    const { evaluate } = await import('@marcbachmann/cel-js');
+    const policy = named(objs, 'ValidatingAdmissionPolicy', '-train-jobs') as K8sObject & {
+      spec: { validations: Array<{ expression: string }> };
+    };
+    const admits = (job: PodOwner) =>
+      policy.spec.validations.every(
+        (v) =>
+          evaluate(v.expression, { object: job, variables: { pod: job.spec.template.spec } } as never) ===
+          true,
+      );
+    expect(admits(trainJob(objs))).toBe(true);
+    const stolen = trainJob(objs);
+    stolen.spec.template.spec.containers[0].env?.push({
+      name: 'T',
+      valueFrom: { secretKeyRef: { name: 'ftune-auth' } },
+    });
+    expect(admits(stolen)).toBe(false);
+    // without MLflow configured, the same Secret is refused
+    const plain = named(render(), 'ValidatingAdmissionPolicy', '-train-jobs') as typeof policy;
+    expect(plain.spec.validations.map((v) => v.expression).join('\n')).not.toContain('mlflow-login');
+  });
+
+  it('refuses a tracking URI that is not an http(s) server, naming the field', () => {
+    for (const uri of ['file:///tmp/mlruns', 'sqlite:///mlflow.db', 'databricks'])
+      expect(() => render(undefined, ['--set', `tracking.mlflow.uri=${uri}`]), uri).toThrow(
+        /tracking\/mlflow\/uri/,
+      );
+  });
+});
+
 describe('namespace and Kafka security settings', () => {
   it('labels the namespace it creates with the restricted Pod Security profile', () => {
     const ns = named(render(undefined, ['--set', 'namespace.create=true']), 'Namespace', 'ml');
@@ -347,8 +461,30 @@ describe('kube-score', () => {
     const bin = execFileSync('node', [join(ROOT, 'tools', 'helm', 'ensure-kube-score.js')], {
       encoding: 'utf8',
     }).trim();
-    for (const profile of PROFILES) {
-      const args = ['template', 'ftune', CHART, '--namespace', 'ml', '--kube-version', KUBE_VERSION];
+    // every profile, and the default one with an MLflow tracking server and its credentials
+    const variants: Array<[string | undefined, string[]]> = [
+      ...PROFILES.map((p): [string | undefined, string[]] => [p, []]),
+      [
+        undefined,
+        [
+          '--set',
+          'tracking.mlflow.uri=http://mlflow.mlflow:5000',
+          '--set',
+          'tracking.mlflow.existingSecret=m',
+        ],
+      ],
+    ];
+    for (const [profile, extra] of variants) {
+      const args = [
+        'template',
+        'ftune',
+        CHART,
+        '--namespace',
+        'ml',
+        '--kube-version',
+        KUBE_VERSION,
+        ...extra,
+      ];
       if (profile) args.push('-f', join(CHART, profile));
       const manifests = helm(args);
       const r = spawnSync(bin, ['score', '--output-format', 'ci', '-'], {
@@ -356,7 +492,10 @@ describe('kube-score', () => {
         encoding: 'utf8',
       });
       const critical = r.stdout.split('\n').filter((l) => l.startsWith('[CRITICAL]'));
-      expect(critical, `${profile ?? 'default'}:\n${critical.join('\n')}`).toEqual([]);
+      expect(
+        critical,
+        `${profile ?? 'default'}${extra.length ? ' with MLflow' : ''}:\n${critical.join('\n')}`,
+      ).toEqual([]);
       expect(r.stdout).toMatch(/\[OK\]/);
     }
   });

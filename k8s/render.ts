@@ -58,6 +58,16 @@ export async function validateObject(obj: K8sObject): Promise<string | null> {
   }
 }
 
+/** Every schema error among `objs`, as `Kind/name: message`. */
+export async function schemaErrors(objs: K8sObject[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const o of objs) {
+    const err = await validateObject(o);
+    if (err) errors.push(`${o.kind}/${o.metadata.name}: ${err}`);
+  }
+  return errors;
+}
+
 export const byKind = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
 export const named = (objs: K8sObject[], kind: string, suffix: string) => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name.endsWith(suffix));

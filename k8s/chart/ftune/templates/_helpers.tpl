@@ -95,3 +95,37 @@ app.kubernetes.io/component: {{ .name }}
 - name: OTEL_TRACES_SAMPLER
   value: {{ .Values.telemetry.sampler | quote }}
 {{- end -}}
+
+{{/* Components that get the MLflow variables: the pipeline service owns the MLflow run, the training
+Job (or the train service's local training process) logs its steps into it (docs/observability.md). */}}
+{{- define "ftune.mlflowComponents" -}}pipeline train evaluate audit train-job{{- end -}}
+
+{{/* MLflow's own variables, as its client reads them, when a tracking server is named. */}}
+{{- define "ftune.mlflowEnv" -}}
+{{- with .Values.tracking.mlflow }}
+{{- if .uri }}
+- name: MLFLOW_TRACKING_URI
+  value: {{ .uri | quote }}
+{{- if .experimentName }}
+- name: MLFLOW_EXPERIMENT_NAME
+  value: {{ .experimentName | quote }}
+{{- end }}
+{{- if .existingSecret }}
+{{- $secret := .existingSecret }}
+{{- range $var, $key := dict "MLFLOW_TRACKING_TOKEN" "token" "MLFLOW_TRACKING_USERNAME" "username" "MLFLOW_TRACKING_PASSWORD" "password" }}
+- name: {{ $var }}
+  valueFrom: { secretKeyRef: { name: {{ $secret | quote }}, key: {{ $key }}, optional: true } }
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* TCP port of the MLflow tracking server: networkPolicy.mlflow.ports, else the URI's, else the scheme's. */}}
+{{- define "ftune.mlflowPorts" -}}
+{{- $u := urlParse .Values.tracking.mlflow.uri -}}
+{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" -}}
+{{- if .Values.networkPolicy.mlflow.ports }}{{ join " " .Values.networkPolicy.mlflow.ports }}
+{{- else if $port }}{{ $port }}
+{{- else }}{{ ternary "443" "80" (eq $u.scheme "https") }}{{ end }}
+{{- end -}}
