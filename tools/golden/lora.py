@@ -2,11 +2,12 @@
 
 1. peft → ftune: get_peft_model(tiny, LoraConfig(r=4, lora_alpha=8, target_modules=[q_proj, v_proj, c_fc],
    lora_dropout=0.05)), adapter matrices set to seeded random values (B = 0 at init would hide layout mistakes),
-   save_pretrained into peft-adapter/. On the right-padded batch of gpt_neo.py (eval mode, so no dropout) it
+   save_pretrained into peft-adapter/; the same with bias="all" on [q_proj, out_proj, c_fc] (every bias trained and
+   saved, a targeted module's under .base_layer.bias) into peft-adapter-bias/, with golden-bias.safetensors. On the right-padded batch of gpt_neo.py (eval mode, so no dropout) it
    records the logits, the mean next-token loss and the gradient of that loss for every lora_A / lora_B (PEFT's
    [out, in] layout) — one LoRA training step's gradients, which ftune must reproduce with the base frozen.
 2. ftune → peft and merge: `npx tsx tools/golden/lora_roundtrip.ts` attaches fresh ftune adapters (r=2, alpha 16,
-   all-linear targets, rslora) to the tiny model, sets them to seeded values, saves the adapter folder, merges
+   all-linear targets, rslora, bias "all") to the tiny model, sets them and the biases to seeded values, saves the adapter folder, merges
    the adapter into the weights and saves that as a full folder, with ftune's logits for both. This script loads
    the adapter with PeftModel.from_pretrained onto GPTNeoForCausalLM and the merged folder with
    GPTNeoForCausalLM.from_pretrained, compares logits and records the result.
@@ -52,25 +53,24 @@ def right_batch():
         return {k: f.get_tensor(f"right.{k}").long() for k in ["input_ids", "attention_mask", "labels"]}
 
 
-def peft_to_ftune():
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "c_fc"], lora_dropout=0.05,
-                        task_type="CAUSAL_LM")
+def peft_to_ftune(adapter_dir, golden_file, **lora):
+    config = LoraConfig(r=4, lora_alpha=8, lora_dropout=0.05, task_type="CAUSAL_LM", **lora)
     model = get_peft_model(base_model(), config)
     model.eval()
     g = torch.Generator().manual_seed(3)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if "lora_" in name:
+            if p.requires_grad:  # the adapters, and with bias "all" every bias
                 p.copy_(0.3 * torch.randn(p.shape, generator=g))
-    shutil.rmtree(ADAPTER, ignore_errors=True)
-    model.save_pretrained(ADAPTER)
-    os.remove(os.path.join(ADAPTER, "README.md"))  # peft's model card template, nothing the fixtures need
+    shutil.rmtree(adapter_dir, ignore_errors=True)
+    model.save_pretrained(adapter_dir)
+    os.remove(os.path.join(adapter_dir, "README.md"))  # peft's model card template, nothing the fixtures need
     # peft records the path the base was loaded from; relative to the adapter folder, the fixture names its base on
     # any checkout (ftune resolves a relative base beside the adapter folder)
-    with open(os.path.join(ADAPTER, "adapter_config.json")) as f:
+    with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
         written = json.load(f)
-    written["base_model_name_or_path"] = os.path.relpath(TINY, ADAPTER)
-    with open(os.path.join(ADAPTER, "adapter_config.json"), "w") as f:
+    written["base_model_name_or_path"] = os.path.relpath(TINY, adapter_dir)
+    with open(os.path.join(adapter_dir, "adapter_config.json"), "w") as f:
         json.dump(written, f, indent=2, sort_keys=True)
     batch = right_batch()
     out = model(**batch)
@@ -85,7 +85,7 @@ def peft_to_ftune():
         elif p.grad is not None:
             raise AssertionError(f"frozen {name} got a gradient")
     total = sum(p.numel() for p in model.parameters())
-    save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(OUT, "golden.safetensors"),
+    save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(OUT, golden_file),
               metadata={"format": "pt", "peft": peft.__version__})
     return {"trainable": trainable, "total": total}
 
@@ -113,11 +113,11 @@ def ftune_to_peft():
             peft_logits = adapted(input_ids=ids).logits
             merged_hf = merged(input_ids=ids).logits
         return {
-            "how": "ftune loadModel(tiny) + fresh adapters set to seeded values → saveAdapter; mergeLora → saveModel; "
+            "how": "ftune loadModel(tiny) + fresh adapters (bias all) and the biases set to seeded values → saveAdapter; mergeLora → saveModel; "
             "peft PeftModel.from_pretrained and transformers from_pretrained on those; logits compared with ftune's",
             "adapter": {
                 "files": sorted(os.listdir(os.path.join(tmp, "adapter"))),
-                "peft_config": {k: written[k] for k in ["r", "lora_alpha", "use_rslora", "target_modules"]},
+                "peft_config": {k: written[k] for k in ["r", "lora_alpha", "use_rslora", "bias", "target_modules"]},
                 "peft_loaded_modules": sorted({n.split(".lora_")[0] for n, _ in adapted.named_parameters() if "lora_" in n}),
                 "relative_logit_diff": max_relative(adapter_logits, peft_logits),
                 "adapter_changes_logits": max_relative(adapter_logits, base_logits),
@@ -133,9 +133,11 @@ def ftune_to_peft():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    counts = peft_to_ftune()
+    counts = peft_to_ftune(ADAPTER, "golden.safetensors", target_modules=["q_proj", "v_proj", "c_fc"])
+    bias_counts = peft_to_ftune(os.path.join(OUT, "peft-adapter-bias"), "golden-bias.safetensors",
+                                target_modules=["q_proj", "out_proj", "c_fc"], bias="all")
     result = {"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__,
-              "peft_adapter_parameters": counts, **ftune_to_peft()}
+              "peft_adapter_parameters": counts, "peft_bias_adapter_parameters": bias_counts, **ftune_to_peft()}
     a, m = result["adapter"], result["merged"]
     assert len(a["peft_loaded_modules"]) == 6 * 3, a
     assert a["relative_logit_diff"] < 1e-5 and a["adapter_changes_logits"] > 1e-2, a

@@ -1,6 +1,6 @@
 // Round-trip helper for tools/golden/lora.py: writes a LoRA adapter folder and a merged model folder with ftune for
 // peft and transformers to load. Usage: npx tsx tools/golden/lora_roundtrip.ts <golden tiny model dir> <output dir>
-// Writes <out>/adapter (fresh adapters r=2, alpha 16, every Linear layer, rslora, set to seeded values),
+// Writes <out>/adapter (fresh adapters r=2, alpha 16, every Linear layer, rslora, bias "all", all set to seeded values),
 // <out>/merged (the adapters folded into the weights) and <out>/ftune-logits.safetensors (ftune's logits on fixed
 // ids without the adapter, with it, and after merging).
 import * as path from 'node:path';
@@ -21,9 +21,9 @@ function main(): void {
   const shape = [1, ids.length, model.config.vocabSize];
   const tensors = [safetensors.namedTensor('input_ids', [1, ids.length], Int32Array.from(ids))];
   tensors.push(safetensors.namedTensor('base.logits', shape, logitsOf(model, ids)));
-  const adapters = model.attachLora({ r: 2, alpha: 16, dropout: 0.1, targets: [...LORA_TARGETS], rslora: true }, 7);
-  // B starts at 0 (no change); seeded values make the adapter matter
-  adapters.variables.forEach((v, i) => v.assign(tf.tidy(() => tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', 100 + i), 0.2))));
+  model.attachLora({ r: 2, alpha: 16, dropout: 0.1, targets: [...LORA_TARGETS], rslora: true, bias: 'all' }, 7);
+  // B starts at 0 (no change) and the biases at the base's; seeded values make the adapter and the biases matter
+  model.trainableVariables.forEach((v, i) => v.assign(tf.tidy(() => tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', 100 + i), 0.2))));
   tensors.push(safetensors.namedTensor('adapter.logits', shape, logitsOf(model, ids)));
   saveAdapter(model, path.join(out, 'adapter'), { baseModel: src });
   model.mergeLora();

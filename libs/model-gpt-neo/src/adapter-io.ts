@@ -1,17 +1,17 @@
 // LoRA adapter folders as PEFT 0.17 writes and reads them: adapter_config.json (LoraConfig fields) and
 // adapter_model.safetensors with keys base_model.model.<module>.lora_A.weight (r, in) / lora_B.weight (out, r),
 // float32. Read: the config's target_modules (a list, a regular expression, or "all-linear"), layers_to_transform
-// and use_rslora are honoured; what ftune does not compute (DoRA, trainable biases, modules_to_save, per-module ranks,
-// fan_in_fan_out) is refused naming the field. docs/hf-semantics.md §4.6.
+// use_rslora and bias "all" (every base bias saved beside the adapters) are honoured; what ftune does not compute
+// (DoRA, bias "lora_only", modules_to_save, per-module ranks, fan_in_fan_out) is refused naming the field. docs/hf-semantics.md §4.6.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
 import { type NamedTensor, SafetensorsReader, writeSafetensorsFile } from '@ftune/safetensors';
 import type { GPTNeoConfig } from './config';
-import { LORA_TARGETS, LoraAdapters, type LoraConfig, linearModules, peftKey, selectModules, validateLoraConfig } from './lora';
 import { readJsonObject } from './io';
-import type { GPTNeoModel } from './model';
+import { LORA_TARGETS, LoraAdapters, type LoraConfig, isTrainableBias, linearModules, peftBiasKey, peftKey, selectModules, validateLoraConfig } from './lora';
+import { type GPTNeoModel, parameterSpecs } from './model';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -37,7 +37,7 @@ export function readAdapterConfig(dir: string, modelConfig?: GPTNeoConfig): Adap
   if (j.peft_type !== 'LORA') throw bad('peft_type', `must be "LORA", got ${JSON.stringify(j.peft_type)}`);
   const unsupported: Array<[string, (v: unknown) => boolean]> = [
     ['use_dora', (v) => v === true],
-    ['bias', (v) => v !== undefined && v !== 'none'],
+    ['bias', (v) => v !== undefined && v !== 'none' && v !== 'all'],
     ['lora_bias', (v) => v === true],
     ['fan_in_fan_out', (v) => v === true],
     ['modules_to_save', (v) => Array.isArray(v) && v.length > 0],
@@ -63,7 +63,15 @@ export function readAdapterConfig(dir: string, modelConfig?: GPTNeoConfig): Adap
   if (layers?.some((l) => !Number.isInteger(l))) throw bad('layers_to_transform', 'must be an integer or a list of integers');
   const base = j.base_model_name_or_path;
   return {
-    lora: { r, alpha, dropout, targets, ...(layers && { layers }), ...(j.use_rslora === true && { rslora: true }) },
+    lora: {
+      r,
+      alpha,
+      dropout,
+      targets,
+      ...(layers && { layers }),
+      ...(j.use_rslora === true && { rslora: true }),
+      ...(j.bias === 'all' && { bias: 'all' as const }),
+    },
     baseModel: typeof base === 'string' && base.length > 0 ? base : null,
   };
 }
@@ -92,9 +100,17 @@ export function adapterBase(dir: string, baseModel: string | null): string | nul
   return fs.existsSync(beside) ? beside : baseModel;
 }
 
+/** With bias 'all', the base biases saved beside the adapters: HF name → PEFT file key (peftBiasKey). */
+function biasKeys(modelConfig: GPTNeoConfig, lora: LoraConfig): Map<string, string> {
+  const targeted = new Set(selectModules(modelConfig, lora).map((m) => m.path));
+  const names = parameterSpecs(modelConfig).map((s) => s.name).filter((n) => isTrainableBias(n, lora));
+  return new Map(names.map((n) => [n, peftBiasKey(n, targeted)]));
+}
+
 /**
  * A folder's adapter matrices in internal layout (A (in, r), B (r, out)) by PEFT key, checked against the modules its
- * config selects on a model of `modelConfig`: each one's A and B present with rank r's shapes, nothing else.
+ * config selects on a model of `modelConfig`: each one's A and B present with rank r's shapes, with bias 'all' every
+ * base bias too, nothing else.
  */
 function readAdapterTensors(modelConfig: GPTNeoConfig, dir: string): { lora: LoraConfig; tensors: Map<string, tf.Tensor> } {
   const { lora } = readAdapterConfig(dir, modelConfig);
@@ -114,6 +130,15 @@ function readAdapterTensors(modelConfig: GPTNeoConfig, dir: string): { lora: Lor
         names.delete(key);
         tensors.set(key, tf.tidy(() => tf.transpose(tf.tensor(reader.readFloat32(key), [...shape])))); // [out, in] → [in, out]
       }
+    }
+    const shapes = new Map(parameterSpecs(modelConfig).map((s) => [s.name, s.hfShape]));
+    for (const [name, key] of biasKeys(modelConfig, lora)) {
+      if (!names.has(key)) throw new UserError(`${file}: missing ${key} (bias "all" saves every bias)`);
+      const want = shapes.get(name) as number[];
+      const got = reader.info(key).shape;
+      if (got.join() !== want.join()) throw new UserError(`${file}: ${key} has shape [${got}], expected [${want}]`);
+      names.delete(key);
+      tensors.set(key, tf.tensor(reader.readFloat32(key), want));
     }
     if (names.size > 0) {
       const foreign = [...names];
@@ -138,6 +163,7 @@ export function loadAdapter(model: GPTNeoModel, dir: string): void {
       return t;
     });
     model.attachLora(adapters);
+    for (const [name, key] of biasKeys(model.config, lora)) model.param(name).assign(tensors.get(key) as tf.Tensor);
   } finally {
     tensors.forEach((t) => t.dispose());
   }
@@ -149,8 +175,9 @@ export function loadAdapterWeightsInto(model: GPTNeoModel, dir: string): void {
   if (!live) throw new Error('the model carries no adapters to load into');
   const { tensors } = readAdapterTensors(model.config, dir);
   try {
-    const keys = live.layers.flatMap((l) => [peftKey(l.module.path, 'A'), peftKey(l.module.path, 'B')]);
-    const variables = live.variables; // the same order: A then B of each layer
+    const biases = biasKeys(model.config, live.config);
+    const keys = [...live.layers.flatMap((l) => [peftKey(l.module.path, 'A'), peftKey(l.module.path, 'B')]), ...biases.values()];
+    const variables = [...live.variables, ...[...biases.keys()].map((n) => model.param(n))]; // the keys' order
     if (keys.length !== tensors.size || keys.some((k, i) => tensors.get(k)?.shape.join() !== variables[i].shape.join())) {
       throw new UserError(`${dir}: its adapters differ from the model's (modules or rank)`);
     }
@@ -176,7 +203,7 @@ export function saveAdapter(model: GPTNeoModel, dir: string, options: SaveAdapte
   const config = {
     alpha_pattern: {},
     base_model_name_or_path: path.isAbsolute(options.baseModel) || !fs.existsSync(options.baseModel) ? options.baseModel : path.resolve(options.baseModel),
-    bias: 'none',
+    bias: c.bias ?? 'none',
     fan_in_fan_out: false,
     inference_mode: true,
     init_lora_weights: true,
@@ -204,6 +231,10 @@ export function saveAdapter(model: GPTNeoModel, dir: string, options: SaveAdapte
       data: () => tf.tidy(() => tf.transpose(v).dataSync() as Float32Array), // [in, out] → PEFT's [out, in]
     })),
   );
+  for (const [name, key] of biasKeys(model.config, c)) {
+    const v = model.param(name);
+    tensors.push({ name: key, shape: [...v.shape], dtype: 'F32', data: () => v.dataSync() as Float32Array });
+  }
   writeSafetensorsFile(path.join(dir, ADAPTER_WEIGHTS_FILE), tensors);
   options.writeTokenizer?.(dir);
   return [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE];

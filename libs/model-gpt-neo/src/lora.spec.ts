@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SafetensorsReader } from '@ftune/safetensors';
+import { peftBiasKey } from './lora';
 import { isAdapterFolder, loadAdapter, loadAdapterWeightsInto, readAdapterConfig, saveAdapter } from './adapter-io';
 import { loadModelFolder, openModelFolder } from './folder';
 import { loadModel, saveModel } from './io';
@@ -35,6 +36,13 @@ const batch: GPTNeoBatch = {
 
 const logitsOf = (m: GPTNeoModel): Float32Array => tf.tidy(() => m.logits(batch).dataSync() as Float32Array);
 
+/** peft's logits and loss on the batch, within 1e-4 relative. */
+function expectPeftOutputs(m: GPTNeoModel, reference: SafetensorsReader): void {
+  expect(relativeError(logitsOf(m), reference.readFloat32('logits'))).toBeLessThan(1e-4);
+  const want = reference.readFloat32('loss')[0];
+  expect(Math.abs(m.loss(batch) - want) / want).toBeLessThan(1e-4);
+}
+
 afterAll(() => {
   inputs.close();
   golden.close();
@@ -60,11 +68,7 @@ describe('LoRA against peft (golden fixtures)', () => {
     opened.model.dispose();
   });
 
-  it("gives peft's logits and loss within 1e-4", () => {
-    expect(relativeError(logitsOf(model), golden.readFloat32('logits'))).toBeLessThan(1e-4);
-    const want = golden.readFloat32('loss')[0];
-    expect(Math.abs(model.loss(batch) - want) / want).toBeLessThan(1e-4);
-  });
+  it("gives peft's logits and loss within 1e-4", () => expectPeftOutputs(model, golden));
 
   it("trains only the adapters, with peft's gradients of the mean loss within 1e-3", () => {
     const variables = model.trainableVariables;
@@ -86,10 +90,43 @@ describe('LoRA against peft (golden fixtures)', () => {
   });
 });
 
+describe('LoRA with bias "all" against peft (golden fixtures)', () => {
+  const model = loadModel(TINY);
+  loadAdapter(model, path.join(FIXTURES, 'lora', 'peft-adapter-bias'));
+  const biasGolden = SafetensorsReader.open(path.join(FIXTURES, 'lora', 'golden-bias.safetensors'));
+  afterAll(() => {
+    model.dispose();
+    biasGolden.close();
+  });
+  const targeted = new Set(model.adapters?.layers.map((l) => l.module.path));
+  // a variable's key in peft's files: an adapter's its own name, a bias peft's (under base_layer when targeted)
+  const keyOf = (v: tf.Variable): string => (model.hfName(v).startsWith('base_model.') ? model.hfName(v) : peftBiasKey(model.hfName(v), targeted));
+
+  it("loads the biases peft saved and gives peft's logits and loss within 1e-4", () => expectPeftOutputs(model, biasGolden));
+
+  it("trains the adapters and every bias, with peft's gradients within 1e-3 and peft's count", () => {
+    const variables = model.trainableVariables;
+    expect(variables.map((v) => `grad.${keyOf(v)}`).sort()).toEqual(biasGolden.names().filter((n) => n.startsWith('grad.')).sort());
+    const { trainable, total } = model.parameterCount();
+    expect({ trainable, total }).toEqual(roundtrip.peft_bias_adapter_parameters);
+    const grads = tf.tidy(() => {
+      const { grads: g } = tf.variableGrads(() => {
+        const t = model.lossTerms(batch);
+        return tf.div(t.lossSum, t.tokens) as tf.Scalar;
+      });
+      return variables.map((v) => (v.rank === 2 ? tf.transpose(g[v.name]) : g[v.name]).dataSync());
+    });
+    variables.forEach((v, i) => {
+      expect(relativeError(grads[i], biasGolden.readFloat32(`grad.${keyOf(v)}`)), v.name).toBeLessThan(1e-3);
+    });
+  });
+});
+
 describe('ftune adapters as peft and transformers read them (golden round trip)', () => {
   const result = roundtrip;
-  it('peft loaded all 18 adapters of an all-linear rslora adapter with logits equal within 1e-5', () => {
+  it('peft loaded all 18 adapters and the biases of an all-linear rslora adapter with bias "all", logits equal within 1e-5', () => {
     expect(result.adapter.peft_loaded_modules).toHaveLength(18);
+    expect(result.adapter.peft_config).toMatchObject({ bias: 'all', use_rslora: true });
     expect(result.adapter.relative_logit_diff).toBeLessThan(1e-5);
     expect(result.adapter.adapter_changes_logits).toBeGreaterThan(1e-2);
   });
@@ -159,7 +196,8 @@ describe('LoRA adapters', () => {
   const config = (extra: object) => ({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'c_fc'], ...extra });
   const hostile: Array<[string, object, RegExp]> = [
     ['DoRA', { use_dora: true }, /use_dora .* not supported/],
-    ['trainable biases', { bias: 'all' }, /bias .* not supported/],
+    ['biases of the targets only', { bias: 'lora_only' }, /bias .* not supported/],
+    ['bias "all" without the biases', { bias: 'all' }, /missing base_model\.model\.transformer\.h\.0\.ln_1\.bias \(bias "all" saves every bias\)/],
     ['another method', { peft_type: 'IA3' }, /peft_type must be "LORA"/],
     ['a rank of 0', { r: 0 }, /r must be an integer ≥ 1/],
     ['a rank unlike the file', { r: 5 }, /has shape \[5,16\], expected|has shape \[4,16\], expected \[5,16\]/],

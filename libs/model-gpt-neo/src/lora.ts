@@ -1,7 +1,7 @@
 // LoRA adapters on GPT-Neo's Linear layers, as PEFT 0.17 LoraLayer computes them: y = x·W + b + s·(drop(x)·A)·B with
 // A (in, r), B (r, out) and s = alpha / r (alpha / √r with rslora); A starts Kaiming-uniform (bound 1/√in), B at 0,
-// so a fresh adapter leaves the model unchanged. Not here: DoRA, trainable biases, embedding or lm_head adapters,
-// per-module ranks. The files in PEFT's layout are adapter-io.ts; docs/hf-semantics.md §4.6.
+// so a fresh adapter leaves the model unchanged. bias 'all' trains every bias of the base with the adapters. Not here:
+// DoRA, bias 'lora_only', embedding or lm_head adapters, per-module ranks. The files in PEFT's layout are adapter-io.ts; docs/hf-semantics.md §4.6.
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, LORA_TARGETS } from './config';
@@ -20,6 +20,22 @@ export interface LoraConfig {
   layers?: readonly number[];
   /** rslora: scale alpha / √r instead of alpha / r. */
   rslora?: boolean;
+  /** 'all': every bias of the base (LayerNorm and Linear) is trained and saved with the adapters; default 'none'. */
+  bias?: 'none' | 'all';
+}
+
+/** True for the base parameters that peft's bias 'all' trains: every one whose name holds "bias". */
+export function isTrainableBias(name: string, lora: Pick<LoraConfig, 'bias'>): boolean {
+  return lora.bias === 'all' && name.includes('bias');
+}
+
+/**
+ * PEFT's file key of a base bias saved with bias 'all': a targeted module's bias sits under its base_layer
+ * (base_model.model.<module>.base_layer.bias), any other as base_model.model.<name>.
+ */
+export function peftBiasKey(name: string, targeted: ReadonlySet<string>): string {
+  const module = name.slice(0, -'.bias'.length);
+  return targeted.has(module) ? `base_model.model.${module}.base_layer.bias` : `base_model.model.${name}`;
 }
 
 /** One Linear layer a LoRA adapter may target: its module path and sizes. */

@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone r
 import { IGNORE_INDEX } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, validateConfig } from './config';
-import { LoraAdapters, type LoraConfig } from './lora';
+import { isTrainableBias, LoraAdapters, type LoraConfig } from './lora';
 import { crossEntropy } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
@@ -215,14 +215,21 @@ export class GPTNeoModel {
    * model's names get the prefix `model2/` (`model3/`, …); `hfName()` strips it.
    */
   get trainableVariables(): tf.Variable[] {
-    return this.lora ? this.lora.variables : [...this.params.values()];
+    return this.lora ? [...this.lora.variables, ...this.trainedBiases()] : [...this.params.values()];
+  }
+
+  /** With LoRA's bias 'all', the base biases trained beside the adapters. */
+  trainedBiases(): tf.Variable[] {
+    const lora = this.lora;
+    return lora ? [...this.params].filter(([name]) => isTrainableBias(name, lora.config)).map(([, v]) => v) : [];
   }
 
   /** Number of values in the base parameters (the tied head counted once) plus any adapters. */
   parameterCount(): { total: number; trainable: number } {
-    const base = [...this.params.values()].reduce((n, v) => n + v.size, 0);
-    const adapters = this.lora ? this.lora.variables.reduce((n, v) => n + v.size, 0) : 0;
-    return { total: base + adapters, trainable: this.lora ? adapters : base };
+    const count = (vs: Iterable<tf.Variable>) => [...vs].reduce((n, v) => n + v.size, 0);
+    const base = count(this.params.values());
+    const adapters = this.lora ? count(this.lora.variables) : 0;
+    return { total: base + adapters, trainable: this.lora ? adapters + count(this.trainedBiases()) : base };
   }
 
   /** The attached LoRA adapters, or null. */
@@ -237,7 +244,7 @@ export class GPTNeoModel {
   attachLora(adapters: LoraConfig | LoraAdapters, seed = 0): LoraAdapters {
     if (this.lora) throw new Error('this model already carries LoRA adapters');
     this.lora = adapters instanceof LoraAdapters ? adapters : LoraAdapters.fresh(this.config, adapters, this.variablePrefix, seed);
-    for (const v of this.params.values()) v.trainable = false;
+    for (const [name, v] of this.params) v.trainable = isTrainableBias(name, this.lora.config);
     return this.lora;
   }
 

@@ -42,7 +42,7 @@ describe('run config', () => {
 
   it('takes training.lora with the defaults of its fields filled in, and hands it to the train job', () => {
     const cfg = normalizeRunConfig({ ...structuredClone(minimal), training: { lora: { r: 16 } } }, '/');
-    expect(cfg.training.lora).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'] });
+    expect(cfg.training.lora).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'], bias: 'none' });
     const job = resolveTrainConfig({ model: 'tiny', dataset: 'd', out: 'o', ...toSnakeCase(cfg.training) }, {});
     expect(toTrainingArguments(job).lora).toEqual(cfg.training.lora);
     expect(normalizeRunConfig(structuredClone(minimal), '/').training.lora).toBeUndefined();

@@ -14,9 +14,9 @@ describe('ftune train flags for LoRA', () => {
   });
 
   it('folds --lora-r, --lora-alpha, --lora-dropout and --lora-targets into lora, checked and coerced by the schema', () => {
-    const fields = flagFields({ ...job, loraR: '16', loraAlpha: '32', loraDropout: '0.05', loraTargets: 'q_proj, v_proj,c_fc' });
-    expect(fields).toEqual({ ...job, lora: { r: '16', alpha: '32', dropout: '0.05', targets: ['q_proj', 'v_proj', 'c_fc'] } });
-    expect(resolveTrainConfig({}, fields, 'flags').lora).toEqual({ r: 16, alpha: 32, dropout: 0.05, targets: ['q_proj', 'v_proj', 'c_fc'] });
+    const fields = flagFields({ ...job, loraR: '16', loraAlpha: '32', loraDropout: '0.05', loraTargets: 'q_proj, v_proj,c_fc', loraBias: 'all' });
+    expect(fields).toEqual({ ...job, lora: { r: '16', alpha: '32', dropout: '0.05', targets: ['q_proj', 'v_proj', 'c_fc'], bias: 'all' } });
+    expect(resolveTrainConfig({}, fields, 'flags').lora).toEqual({ r: 16, alpha: 32, dropout: 0.05, targets: ['q_proj', 'v_proj', 'c_fc'], bias: 'all' });
   });
 
   it('refuses a module GPT-Neo has no adapter for, and a rank of 0, naming the field', () => {

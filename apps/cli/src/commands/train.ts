@@ -45,7 +45,12 @@ const VALUE_FLAGS: Array<[string, string]> = [
     if ('type' in spec && spec.type === 'object') {
       // a group: --lora turns it on with its defaults, --lora-<field> sets one field (and turns it on)
       const fields = Object.entries(spec.properties).map(([field, f]): [string, string] => {
-        const choices = f.type === 'array' ? `comma-separated, of ${f.items.enum.join(' | ')}: ` : '';
+        const choices =
+          'enum' in f
+            ? `${f.enum.join(' | ')}: `
+            : f.type === 'array'
+              ? `comma-separated, of ${f.items.enum.join(' | ')}: `
+              : '';
         return [`${kebabCase(name)}-${kebabCase(field)}`, `${choices}${f.description} (${String(f.default)})`];
       });
       return [[kebabCase(name), `${spec.description} (off)`], ...fields];

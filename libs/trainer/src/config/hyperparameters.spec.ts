@@ -97,8 +97,9 @@ describe('hyperparameters: one table, every spelling derived', () => {
 
   it('takes lora as one group: defaults per field, each field checked in train() as in the config file', () => {
     expect(resolveLora(undefined)).toBeNull();
-    expect(resolveLora({})).toEqual({ r: 8, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'] });
-    expect(resolveLora({ r: 16, targets: ['c_fc'] })).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['c_fc'] });
+    expect(resolveLora({})).toEqual({ r: 8, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'], bias: 'none' });
+    expect(resolveLora({ r: 16, targets: ['c_fc'], bias: 'all' })).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['c_fc'], bias: 'all' });
+    expect(checkHyperparameters({ ...resolveArgs({}), lora: { bias: 'lora_only' as never } })).toBe('lora.bias must be one of none, all, got "lora_only"');
     const args = resolveArgs({});
     expect(checkHyperparameters({ ...args, lora: { r: 4, alpha: 16, dropout: 0.1 } })).toBeNull();
     expect(checkHyperparameters({ ...args, lora: { r: 2.5 } })).toBe('lora.r must be an integer, got 2.5');

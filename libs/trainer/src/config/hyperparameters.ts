@@ -41,13 +41,14 @@ interface ListSpec {
 interface GroupSpec {
   type: 'object';
   additionalProperties: false;
-  properties: Record<string, NumberSpec | ListSpec>;
+  properties: Record<string, NumberSpec | ListSpec | ChoiceSpec>;
   /** Off unless given. */
   default?: undefined;
   description: string;
 }
 export type HyperparameterSpec = NumberSpec | BooleanSpec | ChoiceSpec | GroupSpec;
 
+const LORA_BIAS = ['none', 'all'] as const;
 const SCHEDULERS: readonly SchedulerType[] = ['linear', 'cosine', 'constant', 'constant_with_warmup'];
 /** A bare name is prefixed with eval_ as the Trainer does; the loop itself accepts any record field. */
 const BEST_MODEL_METRICS: readonly string[] = [
@@ -199,6 +200,11 @@ export const HYPERPARAMETERS = {
         default: ['q_proj', 'v_proj'],
         description: 'the Linear layers of each block that get adapters',
       },
+      bias: {
+        enum: LORA_BIAS,
+        default: 'none',
+        description: "peft's bias: all = every bias of the base is trained and saved with the adapters",
+      },
     },
   },
   gradientCheckpointing: {
@@ -331,6 +337,10 @@ function checkGroup(name: string, spec: GroupSpec, v: unknown): string | null {
     const where = `${name}.${field}`;
     if (!fieldSpec) return `${name} has no field ${field} (${Object.keys(spec.properties).join(', ')})`;
     if (value === undefined) continue;
+    if ('enum' in fieldSpec) {
+      if (!fieldSpec.enum.includes(value as string)) return `${where} must be one of ${fieldSpec.enum.join(', ')}, got ${JSON.stringify(value)}`;
+      continue;
+    }
     if (fieldSpec.type !== 'array') {
       const problem = checkNumber(where, fieldSpec, value);
       if (problem) return problem;
@@ -373,5 +383,6 @@ export function resolveLora(lora: TrainingArguments['lora']): LoraSettings | nul
     alpha: lora.alpha ?? fields.alpha.default,
     dropout: lora.dropout ?? fields.dropout.default,
     targets: lora.targets ?? [...fields.targets.default],
+    bias: lora.bias ?? fields.bias.default,
   };
 }

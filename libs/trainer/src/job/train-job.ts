@@ -142,7 +142,8 @@ export async function runTrainJob(
       model.attachLora(lora, args.seed);
       const { trainable, total } = model.parameterCount();
       log(
-        `LoRA adapters r=${lora.r} alpha=${lora.alpha} dropout=${lora.dropout} on ${lora.targets.join(', ')}: ` +
+        `LoRA adapters r=${lora.r} alpha=${lora.alpha} dropout=${lora.dropout} on ${lora.targets.join(', ')}` +
+          `${lora.bias === 'all' ? ' with every bias' : ''}: ` +
           `${trainable.toLocaleString('en-US')} trainable of ${total.toLocaleString('en-US')} parameters ` +
           `(${((100 * trainable) / total).toFixed(2)}%), the base frozen (${base})`,
       );
