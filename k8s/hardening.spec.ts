@@ -420,11 +420,13 @@ describe('gRPC TLS', () => {
       '--set',
       'grpc.tls.enabled=true,grpc.tls.secretName=ftune-grpc-tls,grpc.tls.requireClientCert=true',
     ]);
-    const services = podOwners(objs).filter((o) => o.kind === 'Deployment' && !o.metadata.name.endsWith('otel-collector'));
+    const services = podOwners(objs).filter(
+      (o) => o.kind === 'Deployment' && !o.metadata.name.endsWith('otel-collector'),
+    );
     expect(services).toHaveLength(6);
     for (const o of services) {
       const spec = o.spec.template.spec;
-      const [c] = spec.containers as Array<{
+      const [c] = spec.containers as unknown as Array<{
         env: Array<{ name: string; value?: string }>;
         volumeMounts: Array<{ name: string; mountPath: string }>;
         ports: Array<{ name: string; containerPort: number }>;
@@ -439,14 +441,22 @@ describe('gRPC TLS', () => {
         FTUNE_GRPC_TLS_CLIENT_CA: '/etc/ftune/grpc-tls/ca.crt',
         FTUNE_HEALTH_PORT: '8086',
       });
-      expect(c.volumeMounts).toContainEqual({ name: 'grpc-tls', mountPath: '/etc/ftune/grpc-tls', readOnly: true });
+      expect(c.volumeMounts).toContainEqual({
+        name: 'grpc-tls',
+        mountPath: '/etc/ftune/grpc-tls',
+        readOnly: true,
+      });
       expect(spec.volumes).toContainEqual({ name: 'grpc-tls', secret: { secretName: 'ftune-grpc-tls' } });
-      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) expect(probe.grpc.port).toBe(8086);
+      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe])
+        expect(probe.grpc.port).toBe(8086);
       expect(c.ports.map((p) => p.name)).toEqual(['grpc', 'health']);
     }
     // off by default: plaintext, probes on the service port
     const plain = podOwners(render()).find((o) => o.metadata.name.endsWith('-pipeline'));
-    const [c] = plain?.spec.template.spec.containers as Array<{ env: Array<{ name: string }>; readinessProbe: { grpc: { port: number } } }>;
+    const [c] = plain?.spec.template.spec.containers as unknown as Array<{
+      env: Array<{ name: string }>;
+      readinessProbe: { grpc: { port: number } };
+    }>;
     expect(c.env.map((e) => e.name)).not.toContain('FTUNE_GRPC_TLS_CERT');
     expect(c.readinessProbe.grpc.port).toBe(50051);
   });
