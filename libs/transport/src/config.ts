@@ -209,7 +209,9 @@ function grpcTlsFiles(env: Env, problems: string[]): ServiceConfig['grpcTls'] {
   if (!env.FTUNE_GRPC_TLS_CERT !== !env.FTUNE_GRPC_TLS_KEY)
     problems.push('FTUNE_GRPC_TLS_CERT and FTUNE_GRPC_TLS_KEY: give both or neither');
   if (env.FTUNE_GRPC_TLS_CLIENT_CA && !env.FTUNE_GRPC_TLS_CERT)
-    problems.push('FTUNE_GRPC_TLS_CLIENT_CA: needs FTUNE_GRPC_TLS_CERT and FTUNE_GRPC_TLS_KEY (mTLS is TLS first)');
+    problems.push(
+      'FTUNE_GRPC_TLS_CLIENT_CA: needs FTUNE_GRPC_TLS_CERT and FTUNE_GRPC_TLS_KEY (mTLS is TLS first)',
+    );
   return cert && key ? { cert, key, ...(clientCa ? { clientCa } : {}) } : undefined;
 }
 

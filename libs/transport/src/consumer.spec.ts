@@ -21,6 +21,7 @@ function harness(
     attemptTimeoutMs?: number;
     abortGraceMs?: number;
     ledger?: DeliveryLedger;
+    onGiveUp?: (reason: string) => void;
   } = {},
 ) {
   const ledger = options.ledger ?? newLedger();
@@ -70,6 +71,7 @@ function harness(
       ledger,
       attemptTimeoutMs: options.attemptTimeoutMs,
       abortGraceMs: options.abortGraceMs,
+      onGiveUp: options.onGiveUp,
       onStuck: (reason) => stuck.push(reason),
     },
     createLogger({}, () => undefined),
@@ -289,6 +291,18 @@ describe('stage consumer: health and restarts', () => {
     expect(h.consumer.healthy).toBe(true);
     await h.consumer.stop();
     expect(h.consumer.healthy).toBe(false);
+  });
+
+  it('gives up, for the process to be restarted, after four crashes in a row', async () => {
+    const reasons: string[] = [];
+    const h = harness(async () => undefined, { onGiveUp: (r) => reasons.push(r) });
+    await h.consumer.start();
+    h.created[0].emit('join', {});
+    for (let i = 0; i < 3; i++) h.created[0].emit('crash', crash(false));
+    expect(reasons).toEqual([]);
+    h.created[0].emit('crash', crash(false));
+    expect(reasons).toEqual(['the kafka consumer crashed 4 times in a row']);
+    await h.consumer.stop();
   });
 
   it('leaves a crash kafkajs restarts from to kafkajs, unhealthy until it rejoins', async () => {

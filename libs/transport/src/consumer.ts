@@ -6,7 +6,8 @@
 // and the offset moves on — no endless redelivery, no silent drop.
 // Attempts are counted in the artifact store before each one starts (./deliveries.ts), so an attempt
 // whose process crashed, was killed or hung counts as well; one attempt may take `attemptTimeoutMs`.
-// The consumer restarts itself after a crash kafkajs does not recover from, and `healthy` says whether
+// The consumer restarts itself after a crash kafkajs does not recover from (and gives up, for the
+// process to be restarted, when new consumers keep crashing), and `healthy` says whether
 // it is in its group and heard from the broker within the session timeout (the service's health
 // check reads it). `stop()` aborts the handler in hand first: its offset is left for the next owner.
 import type { Consumer, ConsumerCrashEvent, EachMessagePayload, Kafka } from 'kafkajs';
@@ -62,11 +63,20 @@ export interface ConsumerOptions {
    * take the message again (the service exits; the next process counts on from the ledger).
    */
   onStuck?: (reason: string) => void;
+  /**
+   * Called when consumers started anew keep crashing (GIVE_UP_AFTER crashes, each within a minute of
+   * the last): the service exits so that its supervisor starts a fresh process.
+   */
+  onGiveUp?: (reason: string) => void;
   /** How long a timed-out handler gets to end after its abort signal, ms (default 10 s). */
   abortGraceMs?: number;
   /** How long the broker waits for a heartbeat before it gives the consumer's partitions away (default 30 s). */
   sessionTimeoutMs?: number;
 }
+
+/** Crashes in a row (each within CRASH_WINDOW_MS of the last) after which the consumer gives up. */
+const GIVE_UP_AFTER = 4;
+const CRASH_WINDOW_MS = 60_000;
 
 /** A timed-out handler ignored its abort: this process must not take its message again. */
 class StuckHandlerError extends Error {}
@@ -91,6 +101,7 @@ export class StageConsumer {
   private joined = false;
   private lastContact = 0;
   private restarts = 0;
+  private lastCrashAt = 0;
   private stopped = false;
 
   constructor(
@@ -116,7 +127,6 @@ export class StageConsumer {
       if (this.consumer !== consumer) return; // a consumer replaced after its crash
       touch();
       this.joined = true;
-      this.restarts = 0;
     });
     consumer.on(consumer.events.HEARTBEAT, touch);
     consumer.on(consumer.events.FETCH, touch);
@@ -166,7 +176,15 @@ export class StageConsumer {
     if (this.consumer !== consumer) return;
     this.joined = false;
     this.log.error('kafka consumer crashed', { error: errorText(payload.error), restart: payload.restart });
-    if (!payload.restart) this.restartLater(consumer);
+    if (payload.restart) return;
+    const now = Date.now();
+    this.restarts = now - this.lastCrashAt < CRASH_WINDOW_MS ? this.restarts : 0;
+    this.lastCrashAt = now;
+    if (this.restarts + 1 >= GIVE_UP_AFTER && this.options.onGiveUp) {
+      this.options.onGiveUp(`the kafka consumer crashed ${this.restarts + 1} times in a row`);
+      return;
+    }
+    this.restartLater(consumer);
   }
 
   private restartLater(dead: Consumer): void {

@@ -114,7 +114,9 @@ export async function startService(
   const shutdown = new AbortController();
   app.useGlobalInterceptors(new RpcMetricsInterceptor(), new EndStreamsOnShutdown(shutdown.signal));
   await app.listen();
-  const healthServer = config.healthPort ? await serveHealth(health, `${config.bind}:${config.healthPort}`) : undefined;
+  const healthServer = config.healthPort
+    ? await serveHealth(health, `${config.bind}:${config.healthPort}`)
+    : undefined;
 
   let consumer: StageConsumer | undefined;
   let stop: () => Promise<void> = async () => undefined;
@@ -135,6 +137,11 @@ export async function startService(
         deadLetter: name !== 'pipeline',
         ledger: new DeliveryLedger(store, consumerGroup(config.kafka, name)),
         attemptTimeoutMs: config.attemptTimeoutMs,
+        onGiveUp: (reason) => {
+          // kafkajs state this process cannot shed: a fresh process starts clean
+          log.error('giving up on the kafka consumer; exiting', { reason });
+          void stop().finally(() => process.exit(1));
+        },
         onStuck: (reason) => {
           // the handler still runs: only a new process may take the message (its attempt is counted)
           log.error('a handler ignored its abort; exiting', { reason });
