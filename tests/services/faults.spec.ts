@@ -1,17 +1,20 @@
 // Faults the six services survive, as real processes on the real broker (docs/reliability.md):
 // - the broker's JVM paused (SIGSTOP) for 70 s right after StartRun: while it is paused every service's
 //   health check turns NOT_SERVING (its consumer has lost the broker), and once it runs again the
-//   services recover by themselves and the run succeeds;
+//   services recover (a crashed consumer started anew, or the process restarted by its supervisor,
+//   which the test plays, after the consumer gave up) and the run succeeds;
 // - the evaluate service SIGTERMed while it evaluates a run (and the pipeline service with a WatchRun
 //   stream open): each exits 0 within its grace period, evaluate aborting the stage and leaving the
-//   message uncommitted, the stream ending with UNAVAILABLE; the services started again finish the run.
+//   message uncommitted, the stream ending with UNAVAILABLE; the services started again finish the run,
+//   and `ftune run --remote`, which submitted it, follows it through the restart to its end.
 // Each ends with the run succeeded, nothing left pending and every service SERVING.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { pipeline } from '@ftune/proto';
 import { grpcClient, SERVICE_NAMES, unary, type GrpcClient, type ServiceName } from '@ftune/transport';
+import { ftune } from '../support/ftune';
 import { kafkaScriptJson } from '../support/kafka';
 import { addSentimentDataset, healthCheck, remoteRunConfig, startCluster, type Cluster } from './cluster';
 
@@ -42,6 +45,32 @@ function pendingDeliveries(store: string): string[] {
   const root = join(store, '_deliveries');
   if (!existsSync(root)) return [];
   return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+}
+
+/**
+ * Plays the supervisor (the kubelet) for the services: one whose process exited by itself (a service
+ * gives up on a consumer kafkajs cannot recover) is started again. Returns the stop function.
+ */
+function supervise(cluster: Cluster, restarted: ServiceName[]): () => Promise<void> {
+  let pending: Promise<unknown> = Promise.resolve();
+  const starting = new Set<ServiceName>();
+  const timer = setInterval(() => {
+    for (const name of SERVICE_NAMES) {
+      if (starting.has(name) || cluster.child(name).exitCode === null) continue;
+      starting.add(name);
+      restarted.push(name);
+      pending = pending
+        .then(() => cluster.start(name))
+        .then(
+          () => starting.delete(name),
+          () => starting.delete(name),
+        );
+    }
+  }, 1000);
+  return async () => {
+    clearInterval(timer);
+    await pending;
+  };
 }
 
 /** Opens WatchRun and resolves with the status code it ends with (0 when it completes). */
@@ -116,6 +145,8 @@ describe('the services under faults: a paused broker, a SIGTERM mid-stage', { ti
     });
     expect(started.created).toBe(true);
     const notServing = new Set<ServiceName>();
+    const restarted: ServiceName[] = [];
+    const stopSupervising = supervise(cluster, restarted);
     process.kill(pid, 'SIGSTOP');
     try {
       const end = Date.now() + 70_000;
@@ -133,13 +164,24 @@ describe('the services under faults: a paused broker, a SIGTERM mid-stage', { ti
     }
     // a consumer that has not heard from the broker for its session timeout is not SERVING
     expect([...notServing].sort()).toEqual([...SERVICE_NAMES].sort());
-    await expectSettled('paused-broker');
+    try {
+      await expectSettled('paused-broker');
+    } finally {
+      await stopSupervising();
+    }
+    if (restarted.length > 0) console.info(`restarted by their supervisor: ${restarted.join(', ')}`);
   });
 
   it('a run survives the evaluate service SIGTERMed mid-stage and started again', async () => {
     const runId = 'evaluate-term';
     const mark = cluster.logs.length;
-    await unary<pipeline.StartRunResponse>(runs, 'startRun', { config: CONFIG, runId, datasetId: '' });
+    // submitted and followed by `ftune run --remote`, which must follow it through the pipeline's restart
+    const file = join(cluster.store, `${runId}.yaml`);
+    writeFileSync(file, CONFIG);
+    const following = ftune(
+      ['run', file, '--remote', cluster.address('pipeline'), '--run-id', runId],
+      cluster.env,
+    );
     const evaluating = (line: string) =>
       line.includes('"service":"evaluate"') &&
       line.includes(`"runId":"${runId}"`) &&
@@ -175,5 +217,9 @@ describe('the services under faults: a paused broker, a SIGTERM mid-stage', { ti
     runs.close();
     runs = grpcClient('pipeline', cluster.address('pipeline'), cluster.token);
     await expectSettled(runId);
+    const cli = await following;
+    expect(cli.code, cli.stdout + cli.stderr).toBe(0);
+    expect(cli.stdout).toContain('the pipeline service is unavailable; following evaluate-term again');
+    expect(cli.stdout).toContain(`run ${runId}: succeeded`);
   });
 });

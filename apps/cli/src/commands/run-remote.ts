@@ -46,7 +46,38 @@ function bar(done: number, total: number, width = 30): string {
   return `[${'#'.repeat(n)}${'-'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
 
-function follow(client: GrpcClient, runId: string, out: NodeJS.WriteStream): Promise<pipeline.Run> {
+/** How long the pipeline service may stay unavailable (a restart, a rolling update) while a run is followed. */
+const UNAVAILABLE_FOR_MS = 300_000;
+
+/**
+ * Follows the run to its end. A stream the service ends with UNAVAILABLE (it is shutting down) or that
+ * cannot reach it is opened again, each second, for up to UNAVAILABLE_FOR_MS after the last message.
+ */
+async function follow(client: GrpcClient, runId: string, out: NodeJS.WriteStream): Promise<pipeline.Run> {
+  let lastHeard = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      return await watchOnce(client, runId, out, () => {
+        lastHeard = Date.now();
+        told = false;
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 14 || Date.now() - lastHeard > UNAVAILABLE_FOR_MS)
+        throw error;
+      if (!told) out.write(`the pipeline service is unavailable; following ${runId} again once it answers\n`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+function watchOnce(
+  client: GrpcClient,
+  runId: string,
+  out: NodeJS.WriteStream,
+  heard: () => void,
+): Promise<pipeline.Run> {
   return new Promise((resolve, reject) => {
     const stream = (
       client.watchRun as (r: pipeline.WatchRunRequest) => ClientReadableStream<pipeline.WatchRunResponse>
@@ -58,6 +89,7 @@ function follow(client: GrpcClient, runId: string, out: NodeJS.WriteStream): Pro
       barShown = false;
     };
     stream.on('data', (m: pipeline.WatchRunResponse) => {
+      heard();
       last = m.run;
       if (m.stage) {
         endBar();
@@ -97,7 +129,8 @@ export async function runRemote(
   if (!token) throw new UserError('--remote needs a bearer token: --token-file or FTUNE_AUTH_TOKEN');
   const { grpcClient, unary } = lib.transport();
   if (!flags.tlsCert !== !flags.tlsKey) throw new UserError('--tls-cert and --tls-key: give both or neither');
-  const pem = (file: string | undefined, what: string) => (file ? Buffer.from(readUserFile(file, what)) : undefined);
+  const pem = (file: string | undefined, what: string) =>
+    file ? Buffer.from(readUserFile(file, what)) : undefined;
   const client = grpcClient('pipeline', flags.remote as string, token, {
     tls: flags.tls,
     ca: pem(flags.tlsCa, 'TLS CA file'),
