@@ -47,13 +47,14 @@ export async function ensureTopics(kafka: Kafka, prefix = '', partitions = 3): P
 
 /**
  * Publishes events, keyed by run id, acknowledged by all in-sync replicas before it resolves. A failed
- * connect or send is not kept: the next send connects again, so a producer outlives an outage longer
- * than the client's own retries (kafkajs leaves a producer disconnected until it is connected anew).
+ * connect or send is not kept: the kafkajs producer is replaced and the next send connects anew, so a
+ * producer outlives an outage longer than the client's own retries (kafkajs keeps a failed connect,
+ * and after a paused broker a producer may hold a broker it answers "Broker not connected" for).
  * `healthy` is false for FAILURE_MEMORY_MS after a send failed on the way to the broker, or until one
  * succeeds (the service's health check reads it; an idle service is not kept unready for ever).
  */
 export class EventProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected: Promise<void> | undefined;
   private failedAt: number | undefined;
   private used = false;
@@ -61,10 +62,14 @@ export class EventProducer {
 
   /** `prefix` is prepended to every topic it sends to (KafkaSettings.topicPrefix). */
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     readonly prefix = '',
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: true,
     });
@@ -85,19 +90,27 @@ export class EventProducer {
     value: string,
     headers?: Record<string, string>,
   ): Promise<void> {
+    const producer = this.producer;
     try {
       this.used = true;
-      this.connected ??= this.producer.connect();
+      this.connected ??= producer.connect();
       await this.connected;
-      await this.producer.send({
+      await producer.send({
         topic: this.prefix + topic,
         acks: -1,
         messages: [{ key, value, headers }],
       });
       this.failedAt = undefined;
     } catch (error) {
-      this.connected = undefined;
-      if (!refusedByBroker(error)) this.failedAt = Date.now();
+      if (!refusedByBroker(error)) {
+        this.failedAt = Date.now();
+        if (this.producer === producer) {
+          // a fresh client for the next send; this one may hold a broker it no longer talks to
+          this.connected = undefined;
+          this.producer = this.newProducer();
+          void producer.disconnect().catch(() => undefined);
+        }
+      }
       throw error;
     }
   }
