@@ -57,7 +57,9 @@ const consumer = new StageConsumer(
   log,
 );
 
-setInterval(() => writeFileSync(join(store, 'alive'), String(Date.now())), 200);
+const beat = () => writeFileSync(join(store, 'alive'), String(Date.now()));
+beat(); // before the consumer starts: a handler that blocks at once must still leave a first beat
+setInterval(beat, 200);
 consumer.start().catch((error: unknown) => {
   log.error('consumer failed to start', { error: String(error) });
   process.exit(2);
