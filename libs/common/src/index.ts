@@ -5,3 +5,4 @@ export * from './lines';
 export * from './random';
 export * from './offload';
 export * from './unique';
+export * from './sleep';

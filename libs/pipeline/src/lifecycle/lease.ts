@@ -4,7 +4,7 @@
 // until the lease is released (then finds the stage complete and re-emits its output) or has expired
 // (its holder died without releasing it: the lease is taken over).
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { uniqueSuffix } from '@ftune/common';
+import { sleep, uniqueSuffix } from '@ftune/common';
 import { checkSegment, createExclusive, type ArtifactStore } from '@ftune/storage';
 
 export interface LeaseOptions {
@@ -37,12 +37,6 @@ function read(file: string): LeaseFile | undefined {
     return undefined; // gone, or caught between a writer's rename: look again
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((done) => {
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
-  });
 
 /** Takes the lease of (run, stage), waiting while another host holds it. */
 export async function acquireLease(

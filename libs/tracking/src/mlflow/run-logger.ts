@@ -6,6 +6,7 @@
 // The run is created on the first delivery (or attached to, when another process created it).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { sleep } from '@ftune/common';
 import {
   LOG_BATCH_LIMITS,
   MlflowClient,
@@ -61,8 +62,6 @@ class NotCreatedYet extends MlflowError {
     super('the MLflow run of this ftune run is not created yet', true);
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class MlflowRunLogger {
   private readonly client: MlflowClient;
