@@ -8,10 +8,10 @@
 // (FTUNE_BACKEND picks the backend, as everywhere.)
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
-import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@ftune/compute';
 import { createModel } from '@ftune/model-gpt-neo';
 import { ADAMW_DEFAULTS, AdamW } from '@ftune/trainer';
+import { medianStepMs } from './timed-steps';
 
 const MODES = ['full', 'lora', 'lora+ckpt'] as const;
 type Mode = (typeof MODES)[number];
@@ -22,26 +22,15 @@ async function measure(mode: Mode, preset: string, B: number, T: number, steps: 
   if (mode !== 'full') model.attachLora({ r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] }, 0);
   model.gradientCheckpointing = mode === 'lora+ckpt';
   const optimizer = new AdamW(model.trainableVariables, ADAMW_DEFAULTS);
-  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % model.config.vocabSize);
-  const batch = { batchSize: B, seqLen: T, inputIds: ids, attentionMask: new Int32Array(B * T).fill(1), labels: ids };
-  const times: number[] = [];
-  for (let i = 0; i <= steps; i++) {
-    const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => {
-      const terms = model.lossTerms(batch, { training: true });
-      return tf.div(terms.lossSum, terms.tokens) as tf.Scalar;
-    }, model.trainableVariables);
-    optimizer.apply(new Map(Object.entries(grads)), 1e-4);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
-    if (i > 0) times.push(performance.now() - t0); // step 0 warms up
-  }
-  times.sort((x, y) => x - y);
+  const stepMs = medianStepMs(model, B, T, steps, {
+    variables: model.trainableVariables,
+    update: (grads) => optimizer.apply(new Map(Object.entries(grads)), 1e-4),
+  });
   const { trainable, total } = model.parameterCount();
   const result = {
     mode,
     backend: info.backend,
-    stepMs: Math.round(times[Math.floor(times.length / 2)]),
+    stepMs: Math.round(stepMs),
     peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     trainable,
     total,

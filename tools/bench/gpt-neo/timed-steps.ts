@@ -1,0 +1,30 @@
+// The timing loop the GPT-Neo step benchmarks share: one warm-up step, then `steps` timed ones of forward,
+// loss and gradients (of `variables`, default all) on a fixed batch of B × T token ids, with `update`
+// applied to the gradients inside each timed step; answers the median step time in ms.
+import * as tf from '@tensorflow/tfjs-core';
+import type { GPTNeoModel } from '@ftune/model-gpt-neo';
+
+export function medianStepMs(
+  model: GPTNeoModel,
+  B: number,
+  T: number,
+  steps: number,
+  options: { variables?: tf.Variable[]; update?: (grads: tf.NamedTensorMap) => void } = {},
+): number {
+  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % model.config.vocabSize);
+  const batch = { batchSize: B, seqLen: T, inputIds: ids, attentionMask: new Int32Array(B * T).fill(1), labels: ids };
+  const times: number[] = [];
+  for (let i = 0; i <= steps; i++) {
+    const t0 = performance.now();
+    const { value, grads } = tf.variableGrads(() => {
+      const terms = model.lossTerms(batch, { training: true });
+      return tf.div(terms.lossSum, terms.tokens) as tf.Scalar;
+    }, options.variables);
+    options.update?.(grads);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+    if (i > 0) times.push(performance.now() - t0); // step 0 warms up
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)];
+}
