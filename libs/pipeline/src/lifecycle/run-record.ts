@@ -83,9 +83,13 @@ export interface Folded {
 
 /** Applies one event to a record, without touching the record given. */
 export function foldRunEvent<T extends Topic>(record: RunRecord, topic: T, event: EventByTopic[T]): Folded {
-  if (isFinished(record)) return { record, changes: [] };
+  // A finished run stays finished, but the read model folds each topic on its own: a succeeded run may
+  // still hear the output event of one of its stages after run.completed (after a restart of the
+  // service, say), and only records that stage as succeeded.
+  const late = isFinished(record);
+  if (late && (record.state !== 'succeeded' || !transitionOf(topic).done)) return { record, changes: [] };
   const next = structuredClone(record);
-  const changes = apply(next, topic, event);
+  const changes = late ? stageDone(next, topic, event) : apply(next, topic, event);
   return changes.length > 0 ? { record: next, changes } : { record, changes };
 }
 
@@ -112,18 +116,7 @@ function apply<T extends Topic>(record: RunRecord, topic: T, event: EventByTopic
   const changes: RunChange[] = [];
   const stage = (name: StageName) => record.stages.find((s) => s.stage === name) as StageRecord;
   const t = transitionOf(topic);
-  if (t.done) {
-    const s = stage(t.done);
-    if (s.state !== 'succeeded') {
-      s.state = 'succeeded';
-      s.startedAt ??= at;
-      s.finishedAt = at;
-      const artifact = t.artifact ? (event as unknown as Record<string, unknown>)[t.artifact] : undefined;
-      s.artifactPath = typeof artifact === 'string' ? artifact : '';
-      record.outputs = { ...record.outputs, [t.done]: envelopeless(event) };
-      changes.push({ kind: 'stage', stage: { ...s } });
-    }
-  }
+  changes.push(...stageDone(record, topic, event));
   if (t.next) {
     const s = stage(t.next);
     if (s.state === 'pending') {
@@ -180,6 +173,21 @@ function apply<T extends Topic>(record: RunRecord, topic: T, event: EventByTopic
   }
   if (changes.length > 0) record.updatedAt = at;
   return changes;
+}
+
+/** The stage whose output `topic` carries (if any) recorded as succeeded, with its artifact and output. */
+function stageDone<T extends Topic>(record: RunRecord, topic: T, event: EventByTopic[T]): RunChange[] {
+  const { done: name, artifact } = transitionOf(topic);
+  if (!name) return [];
+  const s = record.stages.find((x) => x.stage === name) as StageRecord;
+  if (s.state === 'succeeded') return [];
+  s.state = 'succeeded';
+  s.startedAt ??= event.occurredAt;
+  s.finishedAt = event.occurredAt;
+  const path = artifact ? (event as unknown as Record<string, unknown>)[artifact] : undefined;
+  s.artifactPath = typeof path === 'string' ? path : '';
+  record.outputs = { ...record.outputs, [name]: envelopeless(event) };
+  return [{ kind: 'stage', stage: { ...s } }];
 }
 
 function resultOf(record: RunRecord): NonNullable<RunRecord['result']> {

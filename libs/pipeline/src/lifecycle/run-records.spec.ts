@@ -54,6 +54,22 @@ describe('run records folded from events', () => {
     expect(r.state).toBe('succeeded');
   });
 
+  it('records a stage output that arrives after run.completed, and nothing else', () => {
+    const r = newRunRecord('r1', 'demo');
+    foldEvent(r, Topics.runRequested, { ...env(), config: {} });
+    foldEvent(r, Topics.runCompleted, { ...env(), status: 'succeeded', runDir: 'runs/r1' });
+    const late = foldEvent(r, Topics.datasetTokenized, {
+      ...env(),
+      datasetDir: 'runs/r1/ingest',
+      tokenizedDir: 'runs/r1/tokenize',
+      tokens: 10,
+    });
+    expect(late).toHaveLength(1);
+    expect(r.state).toBe('succeeded');
+    expect(r.stages.map((s) => s.state)).toEqual(['running', 'succeeded', 'pending', 'pending', 'pending']);
+    expect(foldEvent(r, Topics.trainingProgress, { ...env(), step: 1, totalSteps: 2, epoch: 0.5, loss: 1, learningRate: 1e-4, tokensPerSecond: 1 })).toEqual([]);
+  });
+
   it('leaves the record it was given untouched', () => {
     const r = newRunRecord('r1', 'demo');
     const before = JSON.stringify(r);
