@@ -82,6 +82,12 @@ export const GPT_NEO_PRESETS = {
   /** EleutherAI/gpt-neo-125M: C 768, 12 layers × 12 heads (D 64), F 3072, window 256; 7.09M per block × 12
    *  + 38.6M wte + 1.57M wpe = 125,198,592 parameters. */
   'gpt-neo-125m': preset(768, 12, 12, 256, 50257, 2048),
+  /** EleutherAI/gpt-neo-1.3B: C 2048, 24 layers × 16 heads (D 128), F 8192, window 256; 50.35M per block × 24
+   *  + 102.9M wte + 4.19M wpe = 1,315,575,808 parameters (5.26 GB in float32). */
+  'gpt-neo-1.3b': preset(2048, 24, 16, 256, 50257, 2048),
+  /** EleutherAI/gpt-neo-2.7B: C 2560, 32 layers × 20 heads (D 128), F 10240, window 256; 78.67M per block × 32
+   *  + 128.7M wte + 5.24M wpe = 2,651,307,520 parameters (10.6 GB in float32). */
+  'gpt-neo-2.7b': preset(2560, 32, 20, 256, 50257, 2048),
   /** Demo / benchmark size: C 256, 4 layers × 4 heads (D 64), F 1024; 0.79M per block × 4 + 12.9M wte + 0.52M wpe ≈ 16.6M. */
   small: preset(256, 4, 4, 256, 50257, 2048),
   /** Test size with the GPT-2 vocabulary: C 32, 2 layers (global, local) × 2 heads (D 16), window 8, 256 positions;

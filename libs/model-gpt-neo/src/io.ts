@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
-import { type NamedTensor, WeightFolder, writeWeights } from '@ftune/safetensors';
+import { FLOAT_DTYPES, type NamedTensor, WeightFolder, writeWeights } from '@ftune/safetensors';
 import { type GPTNeoConfig, configFromHf, configToHf } from './config';
 import { GPTNeoModel, type ParamSpec, parameterSpecs } from './model';
 
@@ -42,7 +42,9 @@ export function readJsonObject(dir: string, name: string, folderKind: string): R
 
 const sourceDirs = new WeakMap<GPTNeoModel, string>();
 
-/** A folder's weights checked against a config: every parameter present with its shape, nothing foreign. */
+/** A folder's weights checked against a config before any is read: every parameter present with its shape and a
+ *  float dtype, nothing foreign. Values are then read one tensor at a time (F16/BF16 widened as read), so loading
+ *  never holds a second copy of the model beside the one it builds. */
 function checkedWeights(dir: string, config: GPTNeoConfig): { valueOf: (spec: ParamSpec) => tf.Tensor; close: () => void } {
   const weights = WeightFolder.open(dir);
   try {
@@ -64,7 +66,10 @@ function checkedWeights(dir: string, config: GPTNeoConfig): { valueOf: (spec: Pa
       if (shape.join() !== [config.vocabSize, config.hiddenSize].join()) throw shapeError('lm_head.weight', shape, [config.vocabSize, config.hiddenSize]);
     }
     for (const spec of specs) {
-      const shape = weights.info(fileName(spec.name)).shape;
+      const { shape, dtype } = weights.info(fileName(spec.name));
+      if (!FLOAT_DTYPES.includes(dtype)) {
+        throw new UserError(`${weights.pathOf(fileName(spec.name))}: ${fileName(spec.name)} is ${dtype}; model weights must be a float type (${FLOAT_DTYPES.join(', ')})`);
+      }
       if (shape.join() !== spec.hfShape.join()) {
         const transposed = spec.kind === 'linear' && shape.join() === [...spec.hfShape].reverse().join();
         throw shapeError(fileName(spec.name), shape, spec.hfShape, transposed ? ' (transposed? nn.Linear weights are stored [out, in])' : '');

@@ -32,15 +32,22 @@ export class WeightFolder {
       const fileOf = new Map<string, string>();
       for (const [name, file] of Object.entries(map)) {
         if (typeof file !== 'string' || file.includes('/') || file.includes('\\')) throw new UserError(`${index}: bad shard file for "${name}": ${JSON.stringify(file)}`);
-        if (!fs.existsSync(path.join(dir, file))) throw new UserError(`${index}: shard ${file} (for ${name}) is missing`);
+        if (!fs.existsSync(path.join(dir, file))) throw new UserError(`${index}: shard ${path.join(dir, file)} (listed for tensor "${name}") is missing`);
         fileOf.set(name, file);
       }
       const folder = new WeightFolder(dir, fileOf);
-      for (const file of new Set(fileOf.values())) {
-        const names = folder.reader(file).names();
-        for (const name of names) if (fileOf.get(name) !== file) throw new UserError(`${path.join(dir, file)}: tensor "${name}" is not listed for this shard in ${INDEX_FILE}`);
+      try {
+        for (const [name, file] of fileOf) {
+          if (!folder.reader(file).header.tensors.has(name)) throw new UserError(`${index}: tensor "${name}" is listed in ${file}, but ${path.join(dir, file)} does not hold it`);
+        }
+        for (const file of new Set(fileOf.values())) {
+          const names = folder.reader(file).names();
+          for (const name of names) if (fileOf.get(name) !== file) throw new UserError(`${path.join(dir, file)}: tensor "${name}" is not listed for this shard in ${INDEX_FILE}`);
+        }
+      } catch (e) {
+        folder.close(); // the shards opened so far
+        throw e;
       }
-      for (const [name, file] of fileOf) folder.reader(file).info(name); // every listed tensor exists in its shard
       return folder;
     }
     const single = path.join(dir, SINGLE_FILE);
@@ -79,6 +86,11 @@ export class WeightFolder {
 
   info(name: string): TensorInfo {
     return this.readerFor(name).info(name);
+  }
+
+  /** The path of the file that holds `name` (for messages). */
+  pathOf(name: string): string {
+    return this.readerFor(name).name;
   }
 
   readFloat32(name: string): Float32Array {

@@ -112,8 +112,43 @@ describe('sharded folders', () => {
     expect(Array.from(all.get('m.b')?.data ?? [])).toEqual([3, 4]);
   });
 
-  it('names a shard that the index lists but that is missing', () => {
+  it('names the index, the shard and the tensor when the index lists a tensor its shard does not hold', () => {
+    const indexFile = path.join(dir, 'model.safetensors.index.json');
+    const saved = fs.readFileSync(indexFile, 'utf8');
+    const index = JSON.parse(saved) as { weight_map: Record<string, string> };
+    index.weight_map.w = 'model-00001-of-00002.safetensors';
+    fs.writeFileSync(indexFile, JSON.stringify(index));
+    try {
+      expect(() => WeightFolder.open(dir)).toThrow(/model.safetensors.index.json: tensor "w" is listed in model-00001-of-00002.safetensors, but .*model-00001-of-00002.safetensors does not hold it/);
+    } finally {
+      fs.writeFileSync(indexFile, saved);
+    }
+  });
+
+  it('widens F16 and BF16 shards per tensor and names the file and tensor of a dtype it cannot widen', () => {
+    const sub = path.join(dir, 'half');
+    fs.mkdirSync(sub);
+    const f16 = Uint16Array.from([0x3c00, 0xc000, 0x7c00, 0x0001, 0x8000, 0x3555]); // 1, −2, ∞, 2⁻²⁴, −0, 0.333251953125
+    const bf16 = Uint16Array.from([0x3f80, 0xc020, 0x3eab]); // 1, −2.5, 0.333984375
+    writeWeights(sub, [
+      { name: 'h', shape: [6], dtype: 'F16', data: f16 },
+      { name: 'b', shape: [3], dtype: 'BF16', data: bf16 },
+      namedTensor('i', [2], Int32Array.from([1, 2])),
+    ], 12);
+    const folder = WeightFolder.open(sub);
+    try {
+      expect(new Set(folder.names().map((n) => folder.pathOf(n))).size).toBe(3);
+      expect(Array.from(folder.readFloat32('h'))).toEqual([1, -2, Infinity, 2 ** -24, -0, 0.333251953125]);
+      expect(Array.from(folder.readFloat32('b'))).toEqual([1, -2.5, 0.333984375]);
+      expect(() => folder.readFloat32('i')).toThrow(/model-0000\d-of-00003.safetensors: UnsupportedDtype: tensor "i" is I32, expected a float type/);
+    } finally {
+      folder.close();
+    }
+    expect(() => serializeSafetensors([namedTensor('u', [1], Uint16Array.from([1]))])).toThrow(/give F16 or BF16 explicitly/);
+  });
+
+  it('names a shard that the index lists but that is missing, with the tensor it was listed for', () => {
     fs.rmSync(path.join(dir, 'model-00002-of-00002.safetensors'));
-    expect(() => WeightFolder.open(dir)).toThrow(/shard model-00002-of-00002.safetensors .* is missing/);
+    expect(() => WeightFolder.open(dir)).toThrow(/shard .*model-00002-of-00002.safetensors \(listed for tensor "z"\) is missing/);
   });
 });
