@@ -454,7 +454,7 @@ export class GPTNeoModel {
     // local window; −∞ = a future key, or a padding key outside the window. Only rows that see no real key (padding
     // slots) depend on the MASKED/−∞ split: they attend uniformly to their MASKED keys, exactly as HF does.
     if (segmentIds && past === 0) {
-      const packed = packedLayout(B, T, segmentIds, attentionMask, windowSize, MASKED);
+      const packed = packedLayout(B, T, segmentIds, attentionMask);
       return {
         B, T, S: T, positions,
         packed: {
@@ -462,8 +462,8 @@ export class GPTNeoModel {
             n: b.n,
             L: b.L,
             index: tf.tensor1d(b.index, 'int32'),
-            biasGlobal: tf.tensor4d(b.biasGlobal, [b.n, 1, b.L, b.L]),
-            biasLocal: tf.tensor4d(b.biasLocal, [b.n, 1, b.L, b.L]),
+            biasGlobal: causalBias(b.L, -1), // (1, 1, L, L), shared by the bucket's n segments
+            biasLocal: causalBias(b.L, windowSize - 1),
           })),
           scatter: tf.tensor1d(packed.scatter, 'int32'),
         },
@@ -656,6 +656,16 @@ function disposeCache(cache: LayerCache[]): void {
     c.k.dispose();
     c.v.dispose();
   }
+}
+
+/** (1, 1, L, L) additive bias: 0 where key j ≤ query i (and i − j ≤ `reach` unless reach < 0), MASKED elsewhere. */
+function causalBias(L: number, reach: number): tf.Tensor {
+  return tf.tidy(() => {
+    const d = tf.sub(tf.reshape(tf.range(0, L, 1, 'int32'), [L, 1]), tf.range(0, L, 1, 'int32')); // (L, L) query − key
+    const causal = tf.greaterEqual(d, 0);
+    const allowed = reach < 0 ? causal : tf.logicalAnd(causal, tf.lessEqual(d, reach));
+    return tf.reshape(tf.where(allowed, tf.zeros([L, L]), tf.fill([L, L], MASKED)), [1, 1, L, L]);
+  });
 }
 
 /** gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */

@@ -32,7 +32,7 @@ describe('packed layout', () => {
 
   it('maps every token of a segment to its bucket slot and padding to the zero row', () => {
     const seg = Int32Array.from([0, 0, 0, 1, 1, -1]);
-    const layout = packedLayout(1, 6, seg, undefined, 256, -1e30);
+    const layout = packedLayout(1, 6, seg, undefined);
     const slots = layout.buckets.flatMap((b) => Array.from(b.index));
     for (const t of [0, 1, 2, 3, 4]) expect(slots[layout.scatter[t]]).toBe(t);
     expect(layout.scatter[5]).toBe(layout.zeroRow);

@@ -2,24 +2,22 @@
 // to back; attention never crosses them, so dense (T × T) attention over a row of 1024 tokens spends
 // most of its work on scores that are masked away. Instead the examples (segments) of the batch are
 // grouped by length into a few buckets; each bucket gathers its segments' rows into (n, L) — L its
-// longest segment — and attends there with a causal (and local-window) mask; the outputs go back to
-// their flat positions by one gather. The result equals dense attention with segment masks for every
-// real token (the same scores and softmax over the same keys); slots outside any segment (a row's
-// padding) get a zero attention output, and carry no label.
+// longest segment — and attends there with one causal (and local-window) mask of (L, L) shared by all
+// its segments (the model builds it on the device); the outputs go back to their flat positions by one
+// gather. The result equals dense attention with segment masks for every real token (the same scores
+// and softmax over the same keys: a real query's causal keys all lie inside its own segment); a bucket
+// slot past its segment's end only fills the (n, L) block, and its output is never gathered back;
+// slots outside any segment (a row's padding) get a zero attention output, and carry no label.
 //
 // Buckets are chosen by a small dynamic programme over the sorted segment lengths: a bucket costs
 // n · L² score cells plus a fixed cost per bucket standing for its op launches.
 
-/** One bucket: n segments padded to L, as flat row indices into (B·T) and the additive masks. */
+/** One bucket: n segments padded to L, as flat row indices into (B·T). */
 export interface PackedBucket {
   n: number;
   L: number;
   /** (n·L) flat positions of each segment's tokens; a padding slot repeats the segment's first position. */
   index: Int32Array;
-  /** (n·L·L) additive bias: 0 = attend, MASKED = not (causal, other slots); global layers. */
-  biasGlobal: Float32Array;
-  /** The same with the local window (keys at distance ≥ window masked too); local layers. */
-  biasLocal: Float32Array;
 }
 
 export interface PackedLayout {
@@ -83,14 +81,7 @@ export function chooseBuckets(lengths: readonly number[]): number[][] {
 }
 
 /** The packed layout of a batch with segment ids (no cached keys). */
-export function packedLayout(
-  B: number,
-  T: number,
-  segmentIds: Int32Array,
-  mask: Int32Array | undefined,
-  windowSize: number,
-  masked: number,
-): PackedLayout {
+export function packedLayout(B: number, T: number, segmentIds: Int32Array, mask: Int32Array | undefined): PackedLayout {
   const segments = packedSegments(B, T, segmentIds, mask);
   const groups = chooseBuckets(segments.map((s) => s.length));
   const scatter = new Int32Array(B * T);
@@ -99,24 +90,15 @@ export function packedLayout(
     const n = group.length;
     const L = Math.max(...group.map((g) => segments[g].length));
     const index = new Int32Array(n * L);
-    const biasGlobal = new Float32Array(n * L * L).fill(masked);
-    const biasLocal = new Float32Array(n * L * L).fill(masked);
     group.forEach((g, s) => {
       const { start, length } = segments[g];
       for (let q = 0; q < L; q++) {
         index[s * L + q] = q < length ? start + q : start;
         if (q < length) scatter[start + q] = offset + s * L + q;
-        const row = (s * L + q) * L;
-        // a padding slot attends to the segment's first token only, so its softmax stays finite
-        const last = q < length ? q : 0;
-        for (let key = 0; key <= last; key++) {
-          biasGlobal[row + key] = 0;
-          if (q - key < windowSize || q >= length) biasLocal[row + key] = 0;
-        }
       }
     });
     offset += n * L;
-    return { n, L, index, biasGlobal, biasLocal };
+    return { n, L, index };
   });
   const zeroRow = offset;
   const inSegment = new Uint8Array(B * T);
