@@ -3,9 +3,14 @@
 // same process on the same model, data and backend. Each mode runs train() for the same number of
 // optimizer steps on batches of the same shape budget (--rows rows of at most 1024 tokens): padded =
 // --rows examples padded to the longest (then to a multiple of 8), packed = --rows rows of 1024 tokens
-// filled best-fit decreasing. Language-modeling labels (every token), a GPT-Neo of the tiny shape with
-// 1024 positions. Writes the table to stdout; tools/bench/packing/result.md holds a run.
-// Usage: npx tsx tools/bench/packing/bench.ts [--examples 400] [--rows 4] [--steps 8] [--seed 1]
+// filled best-fit decreasing. A randomly initialised GPT-Neo of a preset shape (--shape: tiny, whose
+// 50257-wide head outweighs its body, or small / gpt-neo-125m, whose body weighs more) with 1024
+// positions; labels on every token (--loss all) or on each example's second half only (--loss
+// completion, a prompt/response split: the head then runs on half the tokens). Writes the date, the
+// machine, the load before and after, the command and the table to stdout; tools/bench/packing/result.md
+// holds runs.
+// Usage: npx tsx tools/bench/packing/bench.ts [--shape tiny] [--loss all] [--examples 400] [--rows 4]
+//          [--steps 8] [--seed 1]
 import { loadavg, cpus } from 'node:os';
 import { fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
 import { SeededRandom } from '@ftune/common';
@@ -22,6 +27,15 @@ const ROWS = opt('rows', 4);
 const STEPS = opt('steps', 8);
 const SEED = opt('seed', 1);
 const MAX = 1024;
+const text = (name: string, fallback: string, allowed: readonly string[]): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i > 0 ? process.argv[i + 1] : fallback;
+  if (!allowed.includes(value)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got ${value}`);
+  return value;
+};
+const SHAPE = text('shape', 'tiny', ['tiny', 'small', 'gpt-neo-125m']);
+const LOSS = text('loss', 'all', ['all', 'completion']);
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** Log-normal lengths (Box-Muller), median 96, σ 0.9, clipped to [16, 1024]. */
 function lengths(random: SeededRandom, n: number): number[] {
@@ -33,7 +47,7 @@ function lengths(random: SeededRandom, n: number): number[] {
 
 /** Trains `STEPS` steps; counts rows, cells and non-padding tokens of the timed steps (all but the first). */
 async function run(packed: boolean, examples: Example[], sizes: number[]) {
-  const model = createModel(gptNeoConfig('tiny', { maxPositionEmbeddings: MAX }), SEED);
+  const model = createModel(gptNeoConfig(SHAPE, { maxPositionEmbeddings: MAX }), SEED);
   const collator = fromConfig(
     languageModelingConfig({ maxLength: MAX, keepEos: true, ...(packed && { packLength: MAX }) }),
   );
@@ -75,18 +89,18 @@ async function main(): Promise<void> {
   const examples: Example[] = sizes.map((n, i) => ({
     inputIds: Array.from({ length: n }, () => 1 + Math.floor(random.next() * 50000)),
     name: `example ${i + 1}`,
+    // completion loss: the first half is the prompt (no labels), the second half the response
+    ...(LOSS === 'completion' && { trainMask: Array.from({ length: n }, (_, t) => (t < n >> 1 ? 0 : 1)) }),
   }));
   const sorted = [...sizes].sort((a, b) => a - b);
   const total = sizes.reduce((a, b) => a + b, 0);
-  console.log(`# Packing benchmark (${new Date().toISOString().slice(0, 10)})`);
-  console.log(
-    `\n${describeChoice(choice)[0]}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`# Packing benchmark (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`);
+  console.log(`\n\`npx tsx tools/bench/packing/bench.ts ${process.argv.slice(2).join(' ')}\``);
+  console.log(`\n${describeChoice(choice)[0]}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load before ${load()}`);
   console.log(
     `${EXAMPLES} examples, lengths 16..1024 log-normal: median ${sorted[sorted.length >> 1]}, mean ${Math.round(total / EXAMPLES)}, max ${sorted[sorted.length - 1]}; ` +
-      `${STEPS} optimizer steps per mode (the first untimed), ${ROWS} rows per batch, GPT-Neo tiny shape with 1024 positions.\n`,
+      `${STEPS} optimizer steps per mode (the first untimed), ${ROWS} rows per batch, GPT-Neo ${SHAPE} shape with 1024 positions, ` +
+      `${LOSS === 'all' ? 'labels on every token' : 'labels on the second half of each example'}.\n`,
   );
   console.log('| mode | useful tokens/s | useful tokens | padding share | rows | s |');
   console.log('|---|---|---|---|---|---|');
@@ -99,7 +113,7 @@ async function main(): Promise<void> {
       `| ${packed ? 'packed' : 'padded'} | ${Math.round(perSecond)} | ${r.useful} | ${(1 - r.useful / r.cells).toFixed(2)} | ${r.rows} | ${r.seconds.toFixed(1)} |`,
     );
   }
-  console.log(`\npacked / padded: ${(figures.packed / figures.padded).toFixed(2)}x useful tokens per second`);
+  console.log(`\npacked / padded: ${(figures.packed / figures.padded).toFixed(2)}x useful tokens per second; load after ${load()}`);
 }
 
 void main();
