@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { byKind, CHART, helm, named, render, schemaErrors, validateObject, type K8sObject } from './render';
+import { MODELS, parameters, type SizeRow, sizeTable } from './sizing';
 
 const PROFILES = [undefined, 'values-dev.yaml', 'values-gpu.yaml'];
 const STAGES = ['ingest', 'tokenize', 'train', 'evaluate', 'audit'];
@@ -10,10 +13,11 @@ type Container = {
   readinessProbe?: { grpc?: { port: number } };
   livenessProbe?: { grpc?: { port: number } };
   startupProbe?: { grpc?: { port: number } };
-  resources?: { limits?: Record<string, unknown> };
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
 };
 type PodSpec = {
   containers: Container[];
+  affinity?: { nodeAffinity?: unknown };
   tolerations?: unknown[];
   nodeSelector?: Record<string, string>;
   restartPolicy?: string;
@@ -149,6 +153,69 @@ describe('KEDA scale to zero', () => {
 
   it('creates no ScaledObject when KEDA is off (dev profile)', () => {
     expect(byKind(render('values-dev.yaml'), 'ScaledObject')).toEqual([]);
+  });
+});
+
+describe('training Job sizes', () => {
+  const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { training: { size: string; sizes: Record<string, SizeRow> } };
+  const gib = (q: unknown) => Number(String(q).replace(/Gi$/, ''));
+
+  it('counts the parameters of the Hugging Face GPT-Neo checkpoints and of LoRA r 8 on q_proj, v_proj', () => {
+    expect(parameters(MODELS['gpt-neo-125m'])).toEqual({ total: 125_198_592, adapters: 294_912 });
+    expect(parameters(MODELS['gpt-neo-1.3b']).total).toBe(1_315_575_808);
+    expect(parameters(MODELS['gpt-neo-2.7b']).total).toBe(2_651_307_520);
+  });
+
+  it('values.yaml holds the rows k8s/sizing.ts derives, and sizes nothing unless asked', () => {
+    expect(values.training.sizes).toEqual(sizeTable());
+    expect(values.training.size).toBe('');
+    const rows = values.training.sizes;
+    for (const model of ['gpt-neo-125m', 'gpt-neo-1.3b', 'gpt-neo-2.7b']) {
+      expect(rows[`${model}-lora`].gpuMemoryGiB).toBeLessThanOrEqual(rows[`${model}-full`].gpuMemoryGiB / 2);
+      expect(gib(rows[`${model}-lora`].cpuMemory.limit)).toBeLessThan(gib(rows[`${model}-full`].cpuMemory.limit));
+    }
+    // 1.3B full: 16 bytes per parameter of float32 weights, gradients and AdamW state alone are 19.6 GiB
+    expect(rows['gpt-neo-1.3b-full'].gpuMemoryGiB).toBeGreaterThan(19.6);
+    expect(rows['gpt-neo-2.7b-full'].gpuMemoryGiB).toBeLessThanOrEqual(80); // one 80 GB GPU
+  });
+
+  it.each(['gpt-neo-125m-lora', 'gpt-neo-1.3b-full', 'gpt-neo-2.7b-lora'])('%s on a GPU: host memory, GPU count and a GPU memory floor', async (size) => {
+    const row = values.training.sizes[size];
+    const job = trainJob(render('values-gpu.yaml', ['--set', `training.size=${size}`]));
+    expect(await schemaErrors([job])).toEqual([]);
+    const spec = podSpec(job);
+    const res = spec.containers[0].resources;
+    expect(res?.requests).toMatchObject({ memory: row.memory.request, cpu: '4' });
+    expect(res?.limits).toMatchObject({ memory: row.memory.limit, 'nvidia.com/gpu': row.gpus });
+    expect(spec.affinity?.nodeAffinity).toEqual({
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.memory', operator: 'Gt', values: [String(row.gpuMemoryGiB * 1024 - 1)] }] }],
+      },
+    });
+  });
+
+  it('on the CPU (dev profile): the CPU row\'s memory, no GPU and no affinity', () => {
+    const row = values.training.sizes['gpt-neo-1.3b-lora'];
+    const spec = podSpec(trainJob(render('values-dev.yaml', ['--set', 'training.size=gpt-neo-1.3b-lora'])));
+    const res = spec.containers[0].resources;
+    expect(res?.requests?.memory).toBe(row.cpuMemory.request);
+    expect(res?.limits?.memory).toBe(row.cpuMemory.limit);
+    expect(res?.limits?.['nvidia.com/gpu']).toBeUndefined();
+    expect(spec.affinity).toBeUndefined();
+  });
+
+  it('keeps a node affinity the values set, and the resources as written without a size', () => {
+    const own = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['a100'] }] }] } };
+    const spec = podSpec(trainJob(render('values-gpu.yaml', ['--set', 'training.size=gpt-neo-2.7b-full', '--set-json', `training.affinity={"nodeAffinity":${JSON.stringify(own)}}`])));
+    expect(spec.affinity?.nodeAffinity).toEqual(own);
+    const plain = podSpec(trainJob(render('values-gpu.yaml'))).containers[0].resources;
+    expect(plain?.requests?.memory).toBe('16Gi');
+    expect(plain?.limits?.memory).toBe('32Gi');
+  });
+
+  it('refuses an unknown size and a malformed row, naming the field', () => {
+    expect(() => render(undefined, ['--set', 'training.size=gpt-neo-20b-full'])).toThrow(/training\/size/);
+    expect(() => render(undefined, ['--set', 'training.sizes.gpt-neo-125m-lora.memory.request=lots'])).toThrow(/training\/sizes\/gpt-neo-125m-lora\/memory\/request/);
   });
 });
 
