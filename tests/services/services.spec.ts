@@ -1,15 +1,16 @@
 // The services end to end: six processes over gRPC and the real Kafka broker. A run submitted with a
 // gRPC client goes through every stage (each topic carries its event, WatchRun streams the stages), a
 // poison message lands in its dead-letter topic and fails its run, a training job or the train service
-// killed mid-training resumes and ends with the same metrics as an uninterrupted run, and calls
-// without the token or with paths outside the artifact store are refused.
-import { readFileSync } from 'node:fs';
+// killed mid-training resumes and ends with the same metrics as an uninterrupted run, a LoRA run leaves
+// an adapter that evaluation, the audit and Generate open on its base, and calls without the token or
+// with paths outside the artifact store are refused.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_TOPICS, dlqTopic, Topics } from '@ftune/contracts';
-import type { audit, pipeline } from '@ftune/proto';
+import type { audit, evaluate, pipeline } from '@ftune/proto';
 import type { JobRecord } from '@ftune/train-jobs';
 import { grpcClient, unary, type GrpcClient } from '@ftune/transport';
 import { addSentimentDataset, healthCheck, remoteRunConfig, startCluster, type Cluster } from './cluster';
@@ -17,6 +18,11 @@ import { addSentimentDataset, healthCheck, remoteRunConfig, startCluster, type C
 const brokers = inject('kafkaBrokers');
 
 const CONFIG = remoteRunConfig('e2e');
+// the same run training LoRA adapters only, with a step large enough that they move the model
+const LORA_CONFIG = CONFIG.replace(
+  '  saveSteps: 4',
+  '  saveSteps: 4\n  learningRate: 0.01\n  lora: { r: 4, alpha: 8, targets: [q_proj, v_proj, c_fc] }',
+);
 
 interface Tapped {
   topic: string;
@@ -167,6 +173,69 @@ describe('the six services over gRPC and Kafka', { timeout: 300_000 }, () => {
     expect(eventsOf('e2e-a', Topics.runFailed)).toEqual([]);
     const get = await unary<pipeline.GetRunResponse>(runs, 'getRun', { runId: 'e2e-a' });
     expect(get.run?.stages.map((s) => s.state)).toEqual([3, 3, 3, 3, 3]);
+  });
+
+  it('trains a LoRA adapter: evaluation and the audit run on base + adapter, Generate opens it, the report names it', async () => {
+    expect(LORA_CONFIG).toContain('lora:');
+    await unary<pipeline.StartRunResponse>(runs, 'startRun', { config: LORA_CONFIG, runId: 'e2e-l', datasetId: '' });
+    const messages = await watch(runs, 'e2e-l');
+    const last = messages[messages.length - 1].run as pipeline.Run;
+    expect(last.state, last.failureReason).toBe(3);
+    const model = join(cluster.store, 'runs/e2e-l/train/model');
+    expect(existsSync(join(model, 'adapter_model.safetensors'))).toBe(true);
+    expect(existsSync(join(model, 'model.safetensors'))).toBe(false);
+    const adapter = JSON.parse(readFileSync(join(model, 'adapter_config.json'), 'utf8'));
+    expect(adapter).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8 });
+    expect(adapter.base_model_name_or_path).toBe(join(cluster.store, 'runs/e2e-l/train/start-model'));
+    // tiny: 2 blocks; q, v: 32·4 + 4·32 each, c_fc: 32·4 + 4·128
+    const trained = JSON.parse(readFileSync(join(cluster.store, 'runs/e2e-l/train/result.json'), 'utf8'));
+    expect(trained.parameters).toMatchObject({ trainable: 2304, adapter: { r: 4, alpha: 8 } });
+    expect(trained.parameters.total).toBeGreaterThan(1_000_000);
+
+    // evaluation and the audit opened the adapter folder (no full weights there: the base it names, plus
+    // the adapter), and what they measured is not the frozen base's. On this randomly initialised base the
+    // adapters barely move the loss (its frozen embeddings bound the logits; docs/commands.md), hence no
+    // claim of a drop: 12 steps here changed it by about 0.02.
+    const got = await unary<pipeline.GetRunResponse>(runs, 'getRun', { runId: 'e2e-l' });
+    expect(got.run?.stages.map((st) => st.state)).toEqual([3, 3, 3, 3, 3]);
+    const ev = JSON.parse(readFileSync(join(cluster.store, 'runs/e2e-l/evaluate/eval.json'), 'utf8')) as {
+      model: string;
+      loss: number;
+      baselines: Array<{ kind: string; model?: string; loss?: number }>;
+    };
+    expect(ev.model).toBe(model);
+    const start = ev.baselines.find((b) => b.kind === 'start');
+    expect(Math.abs((start?.loss ?? NaN) - ev.loss)).toBeGreaterThan(1e-3);
+    type ModelAudit = { counterfactual: { pairs: unknown[] } };
+    const au = JSON.parse(readFileSync(join(cluster.store, 'runs/e2e-l/audit/audit.json'), 'utf8')) as {
+      model: ModelAudit | null;
+      baseline: ModelAudit | null;
+    };
+    expect(au.model?.counterfactual.pairs.length).toBeGreaterThan(0);
+    expect(JSON.stringify(au.model?.counterfactual)).not.toBe(JSON.stringify(au.baseline?.counterfactual));
+
+    // the report, written by the pipeline service once every stage was in, says what was trained
+    expect(got.run?.result?.reportPath).toBe('runs/e2e-l/report.html');
+    const report = readFileSync(join(cluster.store, 'runs/e2e-l/report.html'), 'utf8');
+    expect(report).toMatch(
+      /LoRA adapter \(r 4, alpha 8, dropout 0, on q_proj, v_proj, c_fc\): 2,304 trainable of [\d,]+ \(0\.\d\d%\), the base frozen/,
+    );
+
+    // Generate takes the adapter folder as its model
+    const client = grpcClient('evaluate', cluster.address('evaluate'), cluster.token);
+    try {
+      const prompts = ['The soup was delicious. Service was quick.\n### Answer:', 'He ordered the pasta.\n### Answer:'];
+      const generated = await unary<evaluate.GenerateResponse>(client, 'generate', {
+        modelDir: 'runs/e2e-l/train/model',
+        tokenizer: '',
+        prompts,
+        options: { maxNewTokens: 3, doSample: false },
+      });
+      expect(generated.generations.map((g) => g.prompt)).toEqual(prompts);
+      for (const g of generated.generations) expect(g.tokenIds.length).toBeGreaterThan(0);
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses a second StartRun of a run id with another config (ALREADY_EXISTS)', async () => {

@@ -15,6 +15,7 @@ export * from './lifecycle/run-id';
 export * from './lifecycle/run-record';
 export * from './lifecycle/run-records';
 export * from './lifecycle/run-summary';
+export * from './lifecycle/service-report';
 export * from './lifecycle/stage-runner';
 export { buildRunReport } from './report';
 export * from './tracking';

@@ -59,7 +59,8 @@ export interface RunOutcome {
   error?: unknown;
 }
 
-function ftuneVersion(): string {
+/** ftune's version, from the workspace's package.json. */
+export function ftuneVersion(): string {
   try {
     const pkg = JSON.parse(
       fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
@@ -258,13 +259,19 @@ function finish(store: ArtifactStore, record: RunSummary, began: number): string
   record.seconds = (Date.now() - began) / 1000;
   let reportPath: string | undefined;
   try {
-    const html = buildRunReport(store, record);
-    reportPath = path.join(store.runDir(record.runId), 'report.html');
-    fs.writeFileSync(reportPath, html);
-    record.paths.report = reportPath;
+    reportPath = writeRunReport(store, record);
   } catch (e) {
     if (record.status === 'succeeded') throw e;
   }
   store.writeJson(`runs/${record.runId}/run.json`, record);
+  return reportPath;
+}
+
+/** Writes runs/<id>/report.html from the run's summary (and records its path there); the file's path. */
+export function writeRunReport(store: ArtifactStore, record: RunSummary): string {
+  const html = buildRunReport(store, record);
+  const reportPath = path.join(store.runDir(record.runId), 'report.html');
+  fs.writeFileSync(reportPath, html);
+  record.paths.report = reportPath;
   return reportPath;
 }
