@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gptNeoConfig } from './config';
 import { createModel } from './create';
-import { type GPTNeoBatch, type GPTNeoModel, gelu } from './model';
+import { type GPTNeoBatch, type GPTNeoModel } from './model';
 
 const config = gptNeoConfig('tiny', { vocabSize: 64, maxPositionEmbeddings: 32, windowSize: 4, numLayers: 2 });
 
@@ -148,13 +148,5 @@ describe('GPTNeoModel (tiny)', () => {
     expect(() => model.logits(batchOf([[1, 64]]))).toThrow(/token id 64 at row 0 is outside the vocabulary/);
     expect(() => model.logits(batchOf([Array.from({ length: 33 }, () => 1)]))).toThrow(/position 32 is beyond the model's 32 positions/);
     expect(() => model.generate([])).toThrow(/prompt is empty/);
-  });
-});
-
-describe('gelu_new', () => {
-  it('is the tanh approximation, not erf GELU (x = 1 → 0.8411920, x = −2 → −0.0454023)', () => {
-    const y = gelu(tf.tensor1d([1, -2])).dataSync();
-    expect(y[0]).toBeCloseTo(0.841192, 6);
-    expect(y[1]).toBeCloseTo(-0.0454023, 6);
   });
 });

@@ -16,6 +16,7 @@ import { isTrainableBias, LoraAdapters, type LoraConfig } from './lora';
 import { crossEntropy } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
+import { gelu, layerNorm } from './ops/norm-gelu';
 import { packedLayout } from './packed-layout';
 import { Rng, streamSeed } from './random';
 import { type GenerateOptions, pickNextToken, validateGenerateOptions } from './sampling';
@@ -284,12 +285,7 @@ export class GPTNeoModel {
   // Forward pass
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
-    // Biased variance over C, as torch.nn.LayerNorm.
-    const mean = tf.mean(x, -1, true); // (N, 1)
-    const centred = tf.sub(x, mean); // (N, C)
-    const variance = tf.mean(tf.square(centred), -1, true); // (N, 1)
-    const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, this.config.layerNormEpsilon)));
-    return tf.add(tf.mul(normed, this.param(`${prefix}.weight`)), this.param(`${prefix}.bias`));
+    return layerNorm(x, this.param(`${prefix}.weight`), this.param(`${prefix}.bias`), this.config.layerNormEpsilon);
   }
 
   /** A Linear layer (weight [in, out], optional bias) plus its LoRA adapter's update when it has one. */
@@ -666,12 +662,6 @@ function causalBias(L: number, reach: number): tf.Tensor {
     const allowed = reach < 0 ? causal : tf.logicalAnd(causal, tf.lessEqual(d, reach));
     return tf.reshape(tf.where(allowed, tf.zeros([L, L]), tf.fill([L, L], MASKED)), [1, 1, L, L]);
   });
-}
-
-/** gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
 /** A fresh model with HF-style random initialisation from `seed` (see random.ts). */
