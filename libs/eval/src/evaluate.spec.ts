@@ -103,6 +103,31 @@ describe('evaluate (classification data)', () => {
     expect(e.samples.sampled).toMatchObject({ temperature: 0.8, topK: 50, topP: 0.95 });
   });
 
+  it('reports the share of greedy generations that ended on EOS, after and before fine-tuning', async () => {
+    // the tuned model stops after the label on the three "good" prompts; the start model never stops
+    const stopping = fakeModel({
+      name: 'tuned',
+      logProbs: () => [ln(0.5)],
+      generate: () => POS,
+      stops: (p) => p.includes('good'),
+    });
+    const never = fakeModel({
+      name: 'start',
+      logProbs: () => [ln(0.5)],
+      generate: () => POS,
+      stops: () => false,
+    });
+    const e = await evaluate({ examples, model: stopping, start: never }, { samples: 0, maxNewTokens: 8 });
+    expect(e.stopping).toEqual({ prompts: 6, max_new_tokens: 8, model: 0.5, start: 0 });
+    // the first 4 prompts of the seeded order only; no start model, no "before"
+    const some = await evaluate({ examples, model: stopping }, { samples: 0, stopPrompts: 4, seed: 2 });
+    expect(some.stopping?.prompts).toBe(4);
+    expect(some.stopping?.start).toBeUndefined();
+    expect([0, 0.25, 0.5, 0.75]).toContain(some.stopping?.model);
+    // a generator that cannot tell how it ended gives no share at all
+    expect((await evaluate({ examples, model: tuned }, { samples: 0 })).stopping).toBeUndefined();
+  });
+
   it('refuses an empty split, an empty label set and a reference outside the labels', async () => {
     await expect(evaluate({ examples: [], model: tuned })).rejects.toThrow(/no example/);
     await expect(

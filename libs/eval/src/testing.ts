@@ -3,7 +3,7 @@
 import { SeededRandom } from '@ftune/common';
 import { evaluate } from './evaluate';
 import type { EvalResult } from './result';
-import type { EvalModel, GenerateOptions, TokenScores } from './scoring/scorer';
+import type { EvalModel, GenerateOptions, Generation, TokenScores } from './scoring/scorer';
 
 export interface FakeModelSpec {
   name: string;
@@ -12,6 +12,8 @@ export interface FakeModelSpec {
   /** Argmax hits per token (default: log-prob > ln 0.5). */
   correct?: (prompt: string, completion: string) => boolean[];
   generate?: (prompt: string, options: GenerateOptions) => string;
+  /** Whether the generation for `prompt` ends on EOS before the token limit (absent: the generator cannot tell). */
+  stops?: (prompt: string) => boolean;
 }
 
 /** Whitespace word count, the fakes' notion of tokens. */
@@ -41,6 +43,13 @@ export function fakeModel(spec: FakeModelSpec): EvalModel & { calls: number } {
       ? {
           generate: (prompt: string, options: GenerateOptions): Promise<string> =>
             Promise.resolve(spec.generate?.(prompt, options) ?? ''),
+          ...(spec.stops && {
+            generateWithEnd: (prompt: string, options: GenerateOptions): Promise<Generation> =>
+              Promise.resolve({
+                text: spec.generate?.(prompt, options) ?? '',
+                stopped: spec.stops?.(prompt) ?? false,
+              }),
+          }),
         }
       : undefined,
   };

@@ -133,6 +133,31 @@ describe('renderReport', () => {
   });
 });
 
+describe('evalSections (generations that end on EOS)', () => {
+  it('states the share of greedy generations that ended on their own, after and before fine-tuning', async () => {
+    const examples = ['good film', 'bad film', 'good plot', 'dull plot'].map((prompt) => ({
+      prompt,
+      completion: ' x',
+    }));
+    const logProbs = () => [-0.7];
+    const model = fakeModel({
+      name: 'tuned',
+      logProbs,
+      generate: () => ' x',
+      stops: (p) => p !== 'dull plot',
+    });
+    const start = fakeModel({ name: 'start', logProbs, generate: () => ' x x x', stops: () => false });
+    const result = await evaluate(
+      { examples, model, start },
+      { samples: 1, maxNewTokens: 16, task: 'generation' },
+    );
+    const html = renderReport({ title: 'stops', sections: evalSections(result) });
+    expect(html).toContain(
+      'Ended on their own (EOS before 16 new tokens, greedy, 4 test prompts): 75% after fine-tuning, 0% before.',
+    );
+  });
+});
+
 describe('evalSections (open-ended data)', () => {
   it('shows generation metrics, token-F1 baselines and the worst generations', async () => {
     const answers: Record<string, string> = { 'Q1?': 'Paris', 'Q2?': 'Saturn', 'Q3?': 'Shakespeare' };
