@@ -1,14 +1,21 @@
 // Packing changes how examples sit in a batch, never what they teach: on the same examples (with
 // per-example loss weights, as reweighing sets them) the token-weighted loss of a packed batch equals
-// that of the padded batch, gradients included, and a packed evaluation gives the padded one's loss.
+// that of the padded batch, gradients included, and a packed evaluation gives the padded one's loss;
+// a training job with packing on (and per-record weights, as the pipeline's reweighing passes them)
+// takes the same first step as the padded job.
 import '@tensorflow/tfjs-backend-cpu';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { completionOnlyConfig, fromConfig, packedBatches, type Example } from '@ftune/collator';
 import { createModel } from '@ftune/model-gpt-neo';
 import { loadTokenizer } from '@ftune/tokenizer';
 import { evaluate } from '../loop/evaluate';
+import type { TrainerEvent } from '../train';
 import type { DataSource } from '../types';
+import { runTrainJob } from './train-job';
 
 const tokenizer = loadTokenizer('gpt2');
 const model = createModel('tiny', 3);
@@ -83,4 +90,64 @@ describe('packing: the same loss as padded batches on the same examples', () => 
     expect(Math.abs(b.eval_loss - a.eval_loss)).toBeLessThan(1e-4 * a.eval_loss);
     expect(b.eval_token_accuracy).toBeCloseTo(a.eval_token_accuracy, 6);
   });
+});
+
+describe('runTrainJob with packing on', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ftune-packing-job-'));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const records = texts.map((t) => {
+    const [prompt, completion] = t.split('### Answer:');
+    return JSON.stringify({ prompt: `${prompt}### Answer:`, completion });
+  });
+  fs.writeFileSync(path.join(data, 'train.jsonl'), `${records.join('\n')}\n`);
+  for (const split of ['validation', 'test']) fs.writeFileSync(path.join(data, `${split}.jsonl`), '');
+  const split = (n: number) => ({ records: n, sha256: '' });
+  fs.writeFileSync(
+    path.join(data, 'manifest.json'),
+    JSON.stringify({
+      version: 1,
+      splits: { train: split(texts.length), validation: split(0), test: split(0) },
+    }),
+  );
+  const weights = [0.5, 2, 1, 1.5, 0.25, 3];
+
+  /** The first step's record of a one-step job: all six records in one batch (one packed row or six padded). */
+  async function firstStep(out: string, packing: boolean, weighted: boolean) {
+    const events: TrainerEvent[] = [];
+    const result = await runTrainJob(
+      {
+        model: 'tiny',
+        dataset: data,
+        out: path.join(root, out),
+        response_template: '### Answer:',
+        max_length: 256,
+        max_steps: 1,
+        batch_size: packing ? 1 : texts.length,
+        learning_rate: 1e-3,
+        save_steps: 0,
+        packing,
+      },
+      { onEvent: (e) => events.push(e), ...(weighted && { trainWeight: (_r, i) => weights[i] }) },
+    );
+    expect(result.status).toBe('completed');
+    const steps = events.flatMap((e) => (e.type === 'step' ? [e.record] : []));
+    expect(steps).toHaveLength(1);
+    return steps[0];
+  }
+
+  it(
+    'takes the same weighted loss and gradient norm as padded batches of the same records',
+    { timeout: 300_000 },
+    async () => {
+      const padded = await firstStep('padded', false, true);
+      const packedStep = await firstStep('packed', true, true);
+      expect(Math.abs(packedStep.loss - padded.loss)).toBeLessThan(1e-4 * padded.loss);
+      expect(Math.abs(packedStep.grad_norm - padded.grad_norm)).toBeLessThan(1e-3 * padded.grad_norm);
+      // the record weights reach the packed rows: without them the loss differs
+      const unweighted = await firstStep('packed-unweighted', true, false);
+      expect(Math.abs(unweighted.loss - packedStep.loss)).toBeGreaterThan(1e-2 * packedStep.loss);
+    },
+  );
 });
