@@ -40,6 +40,15 @@ describe('run config', () => {
     expect(defaults.evalBatchSize).toBeUndefined();
   });
 
+  it("reads the example's LoRA config as the example's run with adapters on every Linear layer", () => {
+    const examples = join(__dirname, '..', '..', '..', 'examples', 'sentiment');
+    const full = loadRunConfig(join(examples, 'run.yaml'));
+    const lora = loadRunConfig(join(examples, 'run-lora.yaml'));
+    expect(lora.training.lora).toMatchObject({ r: 32, alpha: 32, targets: ['q_proj', 'k_proj', 'v_proj', 'out_proj', 'c_fc', 'c_proj'] });
+    // the comparison in the example's README holds only for the same run otherwise
+    expect({ ...lora, name: full.name, training: { ...lora.training, lora: undefined } }).toEqual(full);
+  });
+
   it('takes training.lora with the defaults of its fields filled in, and hands it to the train job', () => {
     const cfg = normalizeRunConfig({ ...structuredClone(minimal), training: { lora: { r: 16 } } }, '/');
     expect(cfg.training.lora).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'], bias: 'none' });
