@@ -1,8 +1,9 @@
 // Round-trip helper for tools/golden/lora.py: writes a LoRA adapter folder and a merged model folder with ftune for
 // peft and transformers to load. Usage: npx tsx tools/golden/lora_roundtrip.ts <golden tiny model dir> <output dir>
 // Writes <out>/adapter (fresh adapters r=2, alpha 16, every Linear layer, rslora, bias "all", all set to seeded values),
-// <out>/merged (the adapters folded into the weights) and <out>/ftune-logits.safetensors (ftune's logits on fixed
-// ids without the adapter, with it, and after merging).
+// <out>/merged (the adapters folded into the weights), <out>/adapter-lora-only (r=2, alpha 4 on q_proj, out_proj and
+// c_fc with bias "lora_only", adapters and the targeted biases seeded) and <out>/ftune-logits.safetensors (ftune's
+// logits on fixed ids without the adapter, with it, after merging, and with the lora_only adapter).
 import * as path from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -30,6 +31,12 @@ function main(): void {
   tensors.push(safetensors.namedTensor('merged.logits', shape, logitsOf(model, ids)));
   saveModel(model, path.join(out, 'merged'));
   model.dispose();
+  const loraOnly = loadModel(src);
+  loraOnly.attachLora({ r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'out_proj', 'c_fc'], bias: 'lora_only' }, 9);
+  loraOnly.trainableVariables.forEach((v, i) => v.assign(tf.tidy(() => tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', 200 + i), 0.2))));
+  tensors.push(safetensors.namedTensor('lora_only.logits', shape, logitsOf(loraOnly, ids)));
+  saveAdapter(loraOnly, path.join(out, 'adapter-lora-only'), { baseModel: src });
+  loraOnly.dispose();
   safetensors.writeSafetensorsFile(path.join(out, 'ftune-logits.safetensors'), tensors);
 }
 

@@ -1,8 +1,9 @@
 // LoRA adapter folders as PEFT 0.17 writes and reads them: adapter_config.json (LoraConfig fields) and
 // adapter_model.safetensors with keys base_model.model.<module>.lora_A.weight (r, in) / lora_B.weight (out, r),
 // float32. Read: the config's target_modules (a list, a regular expression, or "all-linear"), layers_to_transform
-// use_rslora and bias "all" (every base bias saved beside the adapters) are honoured; what ftune does not compute
-// (DoRA, bias "lora_only", modules_to_save, per-module ranks, fan_in_fan_out) is refused naming the field. docs/hf-semantics.md §4.6.
+// use_rslora and bias "all" (every base bias saved beside the adapters) or "lora_only" (the targeted layers' biases;
+// peft 0.17.1 trains them but leaves them out of its files, ftune saves them) are honoured; what ftune does not compute
+// (DoRA, modules_to_save, per-module ranks, fan_in_fan_out) is refused naming the field. docs/hf-semantics.md §4.6.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -37,7 +38,7 @@ export function readAdapterConfig(dir: string, modelConfig?: GPTNeoConfig): Adap
   if (j.peft_type !== 'LORA') throw bad('peft_type', `must be "LORA", got ${JSON.stringify(j.peft_type)}`);
   const unsupported: Array<[string, (v: unknown) => boolean]> = [
     ['use_dora', (v) => v === true],
-    ['bias', (v) => v !== undefined && v !== 'none' && v !== 'all'],
+    ['bias', (v) => v !== undefined && v !== 'none' && v !== 'all' && v !== 'lora_only'],
     ['lora_bias', (v) => v === true],
     ['fan_in_fan_out', (v) => v === true],
     ['modules_to_save', (v) => Array.isArray(v) && v.length > 0],
@@ -70,7 +71,7 @@ export function readAdapterConfig(dir: string, modelConfig?: GPTNeoConfig): Adap
       targets,
       ...(layers && { layers }),
       ...(j.use_rslora === true && { rslora: true }),
-      ...(j.bias === 'all' && { bias: 'all' as const }),
+      ...((j.bias === 'all' || j.bias === 'lora_only') && { bias: j.bias }),
     },
     baseModel: typeof base === 'string' && base.length > 0 ? base : null,
   };
@@ -100,17 +101,17 @@ export function adapterBase(dir: string, baseModel: string | null): string | nul
   return fs.existsSync(beside) ? beside : baseModel;
 }
 
-/** With bias 'all', the base biases saved beside the adapters: HF name → PEFT file key (peftBiasKey). */
+/** With bias 'all' or 'lora_only', the base biases saved beside the adapters: HF name → PEFT file key (peftBiasKey). */
 function biasKeys(modelConfig: GPTNeoConfig, lora: LoraConfig): Map<string, string> {
   const targeted = new Set(selectModules(modelConfig, lora).map((m) => m.path));
-  const names = parameterSpecs(modelConfig).map((s) => s.name).filter((n) => isTrainableBias(n, lora));
+  const names = parameterSpecs(modelConfig).map((s) => s.name).filter((n) => isTrainableBias(n, lora, targeted));
   return new Map(names.map((n) => [n, peftBiasKey(n, targeted)]));
 }
 
 /**
  * A folder's adapter matrices in internal layout (A (in, r), B (r, out)) by PEFT key, checked against the modules its
  * config selects on a model of `modelConfig`: each one's A and B present with rank r's shapes, with bias 'all' every
- * base bias too, nothing else.
+ * base bias too, with 'lora_only' the targeted layers' biases or none of them (as peft 0.17.1 saves it), nothing else.
  */
 function readAdapterTensors(modelConfig: GPTNeoConfig, dir: string): { lora: LoraConfig; tensors: Map<string, tf.Tensor> } {
   const { lora } = readAdapterConfig(dir, modelConfig);
@@ -132,8 +133,12 @@ function readAdapterTensors(modelConfig: GPTNeoConfig, dir: string): { lora: Lor
       }
     }
     const shapes = new Map(parameterSpecs(modelConfig).map((s) => [s.name, s.hfShape]));
-    for (const [name, key] of biasKeys(modelConfig, lora)) {
-      if (!names.has(key)) throw new UserError(`${file}: missing ${key} (bias "all" saves every bias)`);
+    const biases = biasKeys(modelConfig, lora);
+    // peft 0.17.1 trains the targeted layers' biases with bias "lora_only" but does not save them (it looks them up
+    // without base_layer): a folder it wrote has none, and the base's stay
+    const peftLoraOnly = lora.bias === 'lora_only' && ![...biases.values()].some((key) => names.has(key));
+    for (const [name, key] of peftLoraOnly ? [] : biases) {
+      if (!names.has(key)) throw new UserError(`${file}: missing ${key} (bias "${lora.bias}" saves the biases it trains)`);
       const want = shapes.get(name) as number[];
       const got = reader.info(key).shape;
       if (got.join() !== want.join()) throw new UserError(`${file}: ${key} has shape [${got}], expected [${want}]`);
@@ -163,7 +168,10 @@ export function loadAdapter(model: GPTNeoModel, dir: string): void {
       return t;
     });
     model.attachLora(adapters);
-    for (const [name, key] of biasKeys(model.config, lora)) model.param(name).assign(tensors.get(key) as tf.Tensor);
+    for (const [name, key] of biasKeys(model.config, lora)) {
+      const bias = tensors.get(key);
+      if (bias) model.param(name).assign(bias);
+    }
   } finally {
     tensors.forEach((t) => t.dispose());
   }

@@ -1,6 +1,6 @@
 // LoRA on GPT-Neo: against peft 0.17 (fixtures of tools/golden/lora.py: logits, loss and adapter gradients within
 // the model's tolerances, 1e-4 and 1e-3 relative; ftune's adapter and merged folders loaded by peft and transformers),
-// and the behaviour around it: a fresh adapter changes nothing, the base stays frozen, merging keeps the logits,
+// and the behaviour around it (bias "all" and "lora_only" included): a fresh adapter changes nothing, the base stays frozen, merging keeps the logits,
 // saved adapters load back, and hostile adapter folders are refused naming the field.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -75,7 +75,7 @@ describe('LoRA against peft (golden fixtures)', () => {
     const keys = golden.names().filter((n) => n.startsWith('grad.'));
     expect(variables.map((v) => `grad.${model.hfName(v)}`).sort()).toEqual(keys.sort());
     const { trainable, total } = model.parameterCount();
-    expect({ trainable, total }).toEqual(roundtrip.peft_adapter_parameters); // peft's count of the same model
+    expect(roundtrip.peft_adapter_parameters).toMatchObject({ trainable, total }); // peft's count of the same model
     const grads = tf.tidy(() => {
       const { grads: g } = tf.variableGrads(() => {
         const t = model.lossTerms(batch);
@@ -90,10 +90,15 @@ describe('LoRA against peft (golden fixtures)', () => {
   });
 });
 
-describe('LoRA with bias "all" against peft (golden fixtures)', () => {
+// bias "all": every bias trained and saved; "lora_only": the targeted layers' biases trained (out_proj and c_fc have
+// one, q_proj none), and peft 0.17.1's file holds none of them, so ftune keeps the base's on loading
+describe.each([
+  ['all', 'peft-adapter-bias', 'golden-bias.safetensors', 'peft_bias_adapter_parameters'],
+  ['lora_only', 'peft-adapter-lora-only', 'golden-lora-only.safetensors', 'peft_lora_only_adapter_parameters'],
+] as const)('LoRA with bias "%s" against peft (golden fixtures)', (bias, folder, goldenFile, counts) => {
   const model = loadModel(TINY);
-  loadAdapter(model, path.join(FIXTURES, 'lora', 'peft-adapter-bias'));
-  const biasGolden = SafetensorsReader.open(path.join(FIXTURES, 'lora', 'golden-bias.safetensors'));
+  loadAdapter(model, path.join(FIXTURES, 'lora', folder));
+  const biasGolden = SafetensorsReader.open(path.join(FIXTURES, 'lora', goldenFile));
   afterAll(() => {
     model.dispose();
     biasGolden.close();
@@ -102,13 +107,16 @@ describe('LoRA with bias "all" against peft (golden fixtures)', () => {
   // a variable's key in peft's files: an adapter's its own name, a bias peft's (under base_layer when targeted)
   const keyOf = (v: tf.Variable): string => (model.hfName(v).startsWith('base_model.') ? model.hfName(v) : peftBiasKey(model.hfName(v), targeted));
 
-  it("loads the biases peft saved and gives peft's logits and loss within 1e-4", () => expectPeftOutputs(model, biasGolden));
+  it("loads what peft saved and gives peft's logits and loss within 1e-4", () => {
+    expect(model.adapters?.config.bias).toBe(bias);
+    expectPeftOutputs(model, biasGolden);
+  });
 
-  it("trains the adapters and every bias, with peft's gradients within 1e-3 and peft's count", () => {
+  it("trains the adapters and the biases peft trains, with peft's gradients within 1e-3 and peft's count", () => {
     const variables = model.trainableVariables;
     expect(variables.map((v) => `grad.${keyOf(v)}`).sort()).toEqual(biasGolden.names().filter((n) => n.startsWith('grad.')).sort());
     const { trainable, total } = model.parameterCount();
-    expect({ trainable, total }).toEqual(roundtrip.peft_bias_adapter_parameters);
+    expect(roundtrip[counts]).toMatchObject({ trainable, total });
     const grads = tf.tidy(() => {
       const { grads: g } = tf.variableGrads(() => {
         const t = model.lossTerms(batch);
@@ -120,6 +128,50 @@ describe('LoRA with bias "all" against peft (golden fixtures)', () => {
       expect(relativeError(grads[i], biasGolden.readFloat32(`grad.${keyOf(v)}`)), v.name).toBeLessThan(1e-3);
     });
   });
+});
+
+it('bias "lora_only": peft trains the targeted biases but saves none; ftune saves them and loads them back', () => {
+  expect(roundtrip.peft_lora_only_adapter_parameters.saved_biases).toEqual([]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftune-lora-only-'));
+  const model = loadModel(TINY);
+  const reloaded = loadModel(TINY);
+  try {
+    const lora = model.attachLora({ r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'out_proj', 'c_fc'], bias: 'lora_only' }, 3);
+    const biases = model.trainedBiases();
+    expect(biases.map((v) => model.hfName(v).split('.').slice(-2).join('.')).sort()).toEqual(
+      ['c_fc.bias', 'c_fc.bias', 'c_fc.bias', 'out_proj.bias', 'out_proj.bias', 'out_proj.bias'],
+    );
+    [...lora.variables, ...biases].forEach((v, i) => v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.3, 'float32', 40 + i))));
+    const adapted = logitsOf(model);
+    saveAdapter(model, dir, { baseModel: TINY });
+    const file = SafetensorsReader.open(path.join(dir, 'adapter_model.safetensors'));
+    const saved = file.names().filter((n) => !n.includes('lora_'));
+    file.close();
+    expect(saved.sort()).toEqual(biases.map((v) => peftBiasKey(model.hfName(v), new Set(lora.layers.map((l) => l.module.path)))).sort());
+    expect(saved.every((k) => k.endsWith('.base_layer.bias'))).toBe(true);
+    loadAdapter(reloaded, dir);
+    expect(relativeError(logitsOf(reloaded), adapted)).toBe(0);
+  } finally {
+    model.dispose();
+    reloaded.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('refuses a bias "lora_only" folder that holds biases of layers it does not target', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftune-lora-only-'));
+  const model = loadModel(TINY);
+  try {
+    const from = path.join(FIXTURES, 'lora', 'peft-adapter-bias'); // bias "all": every bias saved
+    fs.copyFileSync(path.join(from, 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
+    const config = JSON.parse(fs.readFileSync(path.join(from, 'adapter_config.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...config, bias: 'lora_only', base_model_name_or_path: TINY }));
+    expect(() => loadAdapter(model, dir)).toThrow(/not adapters of the configured modules: .*ln_1\.bias/);
+    expect(model.adapters).toBeNull();
+  } finally {
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('ftune adapters as peft and transformers read them (golden round trip)', () => {
@@ -134,6 +186,11 @@ describe('ftune adapters as peft and transformers read them (golden round trip)'
     expect(result.merged.missing_keys).toEqual([]);
     expect(result.merged.unexpected_keys).toEqual([]);
     expect(result.merged.relative_logit_diff).toBeLessThan(1e-5);
+  });
+  it('peft loaded an ftune adapter with bias "lora_only", its 6 targeted biases included, logits equal within 1e-5', () => {
+    expect(result.lora_only.saved_biases).toHaveLength(6);
+    expect(result.lora_only.relative_logit_diff).toBeLessThan(1e-5);
+    expect(result.lora_only.biases_change_logits).toBeGreaterThan(1e-3);
   });
 });
 
@@ -196,8 +253,7 @@ describe('LoRA adapters', () => {
   const config = (extra: object) => ({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'c_fc'], ...extra });
   const hostile: Array<[string, object, RegExp]> = [
     ['DoRA', { use_dora: true }, /use_dora .* not supported/],
-    ['biases of the targets only', { bias: 'lora_only' }, /bias .* not supported/],
-    ['bias "all" without the biases', { bias: 'all' }, /missing base_model\.model\.transformer\.h\.0\.ln_1\.bias \(bias "all" saves every bias\)/],
+    ['bias "all" without the biases', { bias: 'all' }, /missing base_model\.model\.transformer\.h\.0\.ln_1\.bias \(bias "all" saves the biases it trains\)/],
     ['another method', { peft_type: 'IA3' }, /peft_type must be "LORA"/],
     ['a rank of 0', { r: 0 }, /r must be an integer ≥ 1/],
     ['a rank unlike the file', { r: 5 }, /has shape \[5,16\], expected|has shape \[4,16\], expected \[5,16\]/],

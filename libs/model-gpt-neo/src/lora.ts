@@ -1,7 +1,7 @@
 // LoRA adapters on GPT-Neo's Linear layers, as PEFT 0.17 LoraLayer computes them: y = x·W + b + s·(drop(x)·A)·B with
 // A (in, r), B (r, out) and s = alpha / r (alpha / √r with rslora); A starts Kaiming-uniform (bound 1/√in), B at 0,
-// so a fresh adapter leaves the model unchanged. bias 'all' trains every bias of the base with the adapters. Not here:
-// DoRA, bias 'lora_only', embedding or lm_head adapters, per-module ranks. The files in PEFT's layout are adapter-io.ts; docs/hf-semantics.md §4.6.
+// so a fresh adapter leaves the model unchanged. bias 'all' trains every bias of the base with the adapters, 'lora_only'
+// the biases of the targeted layers. Not here: DoRA, embedding or lm_head adapters, per-module ranks. The files in PEFT's layout are adapter-io.ts; docs/hf-semantics.md §4.6.
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, LORA_TARGETS } from './config';
@@ -20,17 +20,24 @@ export interface LoraConfig {
   layers?: readonly number[];
   /** rslora: scale alpha / √r instead of alpha / r. */
   rslora?: boolean;
-  /** 'all': every bias of the base (LayerNorm and Linear) is trained and saved with the adapters; default 'none'. */
-  bias?: 'none' | 'all';
-}
-
-/** True for the base parameters that peft's bias 'all' trains: every one whose name holds "bias". */
-export function isTrainableBias(name: string, lora: Pick<LoraConfig, 'bias'>): boolean {
-  return lora.bias === 'all' && name.includes('bias');
+  /**
+   * 'all': every bias of the base (LayerNorm and Linear) is trained and saved with the adapters; 'lora_only': the
+   * biases of the targeted layers (q_proj, k_proj and v_proj have none); default 'none'.
+   */
+  bias?: 'none' | 'all' | 'lora_only';
 }
 
 /**
- * PEFT's file key of a base bias saved with bias 'all': a targeted module's bias sits under its base_layer
+ * True for the base parameters peft trains beside the adapters: with bias 'all' every one whose name holds "bias",
+ * with 'lora_only' the bias of each targeted module (`targeted`: module paths).
+ */
+export function isTrainableBias(name: string, lora: Pick<LoraConfig, 'bias'>, targeted: ReadonlySet<string>): boolean {
+  if (lora.bias === 'all') return name.includes('bias');
+  return lora.bias === 'lora_only' && name.endsWith('.bias') && targeted.has(name.slice(0, -'.bias'.length));
+}
+
+/**
+ * PEFT's file key of a base bias saved with the adapters: a targeted module's bias sits under its base_layer
  * (base_model.model.<module>.base_layer.bias), any other as base_model.model.<name>.
  */
 export function peftBiasKey(name: string, targeted: ReadonlySet<string>): string {
@@ -153,6 +160,11 @@ export class LoraAdapters {
 
   get layers(): LoraLayer[] {
     return [...this.byPath.values()];
+  }
+
+  /** Whether the base parameter `name` trains with these adapters (bias 'all' or 'lora_only'). */
+  trainsBias(name: string): boolean {
+    return isTrainableBias(name, this.config, new Set(this.byPath.keys()));
   }
 
   /** A then B of each layer, in module order. */

@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone r
 import { IGNORE_INDEX } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, validateConfig } from './config';
-import { isTrainableBias, LoraAdapters, type LoraConfig } from './lora';
+import { LoraAdapters, type LoraConfig } from './lora';
 import { crossEntropy } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
@@ -219,10 +219,10 @@ export class GPTNeoModel {
     return this.lora ? [...this.lora.variables, ...this.trainedBiases()] : [...this.params.values()];
   }
 
-  /** With LoRA's bias 'all', the base biases trained beside the adapters. */
+  /** With LoRA's bias 'all' or 'lora_only', the base biases trained beside the adapters. */
   trainedBiases(): tf.Variable[] {
     const lora = this.lora;
-    return lora ? [...this.params].filter(([name]) => isTrainableBias(name, lora.config)).map(([, v]) => v) : [];
+    return lora ? [...this.params].filter(([name]) => lora.trainsBias(name)).map(([, v]) => v) : [];
   }
 
   /** Number of values in the base parameters (the tied head counted once) plus any adapters. */
@@ -245,7 +245,7 @@ export class GPTNeoModel {
   attachLora(adapters: LoraConfig | LoraAdapters, seed = 0): LoraAdapters {
     if (this.lora) throw new Error('this model already carries LoRA adapters');
     this.lora = adapters instanceof LoraAdapters ? adapters : LoraAdapters.fresh(this.config, adapters, this.variablePrefix, seed);
-    for (const [name, v] of this.params) v.trainable = isTrainableBias(name, this.lora.config);
+    for (const [name, v] of this.params) v.trainable = this.lora.trainsBias(name);
     return this.lora;
   }
 

@@ -178,7 +178,7 @@ export function trainedParameters(p: TrainJobResult['parameters']): string {
   if (!p.adapter) return `all ${count(p.total)} (full fine-tune)`;
   const a = p.adapter;
   return (
-    `LoRA adapter (r ${a.r}, alpha ${a.alpha}, dropout ${a.dropout}, on ${a.targets.join(', ')}${a.bias === 'all' ? ', every bias trained' : ''}): ` +
+    `LoRA adapter (r ${a.r}, alpha ${a.alpha}, dropout ${a.dropout}, on ${a.targets.join(', ')}${a.bias === 'all' ? ', every bias trained' : a.bias === 'lora_only' ? ", the targeted layers' biases trained" : ''}): ` +
     `${count(p.trainable)} trainable of ${count(p.total)} (${((100 * p.trainable) / p.total).toFixed(2)}%), the base frozen`
   );
 }

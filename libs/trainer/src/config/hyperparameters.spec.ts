@@ -99,7 +99,8 @@ describe('hyperparameters: one table, every spelling derived', () => {
     expect(resolveLora(undefined)).toBeNull();
     expect(resolveLora({})).toEqual({ r: 8, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'], bias: 'none' });
     expect(resolveLora({ r: 16, targets: ['c_fc'], bias: 'all' })).toEqual({ r: 16, alpha: 8, dropout: 0, targets: ['c_fc'], bias: 'all' });
-    expect(checkHyperparameters({ ...resolveArgs({}), lora: { bias: 'lora_only' as never } })).toBe('lora.bias must be one of none, all, got "lora_only"');
+    expect(checkHyperparameters({ ...resolveArgs({}), lora: { bias: 'lora_only' } })).toBeNull();
+    expect(checkHyperparameters({ ...resolveArgs({}), lora: { bias: 'some' as never } })).toBe('lora.bias must be one of none, all, lora_only, got "some"');
     const args = resolveArgs({});
     expect(checkHyperparameters({ ...args, lora: { r: 4, alpha: 16, dropout: 0.1 } })).toBeNull();
     expect(checkHyperparameters({ ...args, lora: { r: 2.5 } })).toBe('lora.r must be an integer, got 2.5');

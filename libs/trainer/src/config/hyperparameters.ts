@@ -48,7 +48,7 @@ interface GroupSpec {
 }
 export type HyperparameterSpec = NumberSpec | BooleanSpec | ChoiceSpec | GroupSpec;
 
-const LORA_BIAS = ['none', 'all'] as const;
+const LORA_BIAS = ['none', 'all', 'lora_only'] as const;
 const SCHEDULERS: readonly SchedulerType[] = ['linear', 'cosine', 'constant', 'constant_with_warmup'];
 /** A bare name is prefixed with eval_ as the Trainer does; the loop itself accepts any record field. */
 const BEST_MODEL_METRICS: readonly string[] = [
@@ -203,7 +203,8 @@ export const HYPERPARAMETERS = {
       bias: {
         enum: LORA_BIAS,
         default: 'none',
-        description: "peft's bias: all = every bias of the base is trained and saved with the adapters",
+        description:
+          "peft's bias: all = every bias of the base is trained and saved with the adapters, lora_only = the biases of the targeted layers",
       },
     },
   },

@@ -143,7 +143,7 @@ export async function runTrainJob(
       const { trainable, total } = model.parameterCount();
       log(
         `LoRA adapters r=${lora.r} alpha=${lora.alpha} dropout=${lora.dropout} on ${lora.targets.join(', ')}` +
-          `${lora.bias === 'all' ? ' with every bias' : ''}: ` +
+          `${lora.bias === 'all' ? ' with every bias' : lora.bias === 'lora_only' ? " with the targeted layers' biases" : ''}: ` +
           `${trainable.toLocaleString('en-US')} trainable of ${total.toLocaleString('en-US')} parameters ` +
           `(${((100 * trainable) / total).toFixed(2)}%), the base frozen (${base})`,
       );
