@@ -101,7 +101,7 @@ export default [
           patterns: [
             { group: ['@nestjs/*', 'kafkajs', '@grpc/*'], message: 'Domain libs take no transport dependency.' },
             { group: ['@opentelemetry/sdk-*', '@opentelemetry/exporter-*', '@opentelemetry/instrumentation*'], message: 'Domain libs take only @opentelemetry/api.' },
-            { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs'], message: 'Model code uses @tensorflow/tfjs-core only; the backend is chosen in @ftune/compute.' },
+            { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs'], message: 'Model code uses @tensorflow/tfjs-core only; the backend is chosen in @ftune/compute.' },
             { group: ['@ftune/proto'], message: 'Domain libs do not use generated proto types.' },
           ],
         },

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Installs the native TensorFlow backend (@tensorflow/tfjs-node 4.22.0) on machines that reach only the
 // npm registry and PyPI: its own install script downloads libtensorflow 2.9.1 from Google storage, so instead
-// this takes libtensorflow_cc / libtensorflow_framework and the C headers from the PyPI `tensorflow-cpu`
-// wheel, lays them out as tfjs-node's deps/ expects and builds the addon from source against Node's own headers.
+// this takes libtensorflow_cc / libtensorflow_framework and the C headers from the PyPI `tensorflow` wheel,
+// lays them out as tfjs-node's deps/ expects and builds the addon from source against Node's own headers.
+// That wheel is the GPU-enabled build (docs/backends.md): it computes on the CPU where no GPU or CUDA library is
+// found, and dlopens the CUDA 12 / cuDNN 9 libraries at run time from deps/nvidia/<wheel>/lib (its RUNPATH names
+// $ORIGIN/../nvidia/...), where scripts/install-cuda-libs.cjs links the pinned nvidia-*-cu12 wheels; one build
+// serves the CPU and the GPU.
 // The finished package is cached outside the repository and linked into node_modules on every later install.
 // The addon is built with ftune's native ops compiled in (libs/compute/native: a fused in-place AdamW step and a
 // sum of squares, reached from libs/trainer/src/optim/native-ops.ts); the cache key carries a hash of their sources.
@@ -19,7 +23,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const TFJS_NODE_VERSION = '4.22.0';
-const TF_WHEEL = { project: 'tensorflow-cpu', version: '2.21.0' };
+const TF_WHEEL = { project: 'tensorflow', version: '2.21.0' };
 /** Version tfjs-node's install script looks for (deps/lib/libtensorflow.so.<this>). */
 const BINDING_TF_VERSION = '2.9.1';
 const MARKER = '.ftune-native-tf.json';
@@ -41,7 +45,7 @@ const nativeHash = (() => {
   }
   return h.digest('hex').slice(0, 12);
 })();
-const key = `tfjs-node-${TFJS_NODE_VERSION}-tf-${TF_WHEEL.version}-ftune-ops-${nativeHash}-${process.platform}-${process.arch}`;
+const key = `tfjs-node-${TFJS_NODE_VERSION}-${TF_WHEEL.project}-${TF_WHEEL.version}-ftune-ops-${nativeHash}-${process.platform}-${process.arch}`;
 const builtDir = path.join(cacheDir, key);
 const target = path.join(repoRoot, 'node_modules', '@tensorflow', 'tfjs-node');
 
@@ -84,7 +88,7 @@ function findWheel() {
   return found ? path.join(downloadsDir, found) : undefined;
 }
 
-/** The tensorflow-cpu wheel: pip first (honours pip's index and proxy settings), then PyPI's JSON API. */
+/** The tensorflow wheel: pip first (honours pip's index and proxy settings), then PyPI's JSON API. */
 async function tensorflowWheel() {
   let wheel = findWheel();
   if (wheel) return wheel;
@@ -253,10 +257,20 @@ function linkTree(src, dest) {
   }
 }
 
+/** deps/nvidia: the link to the CUDA wheels that scripts/install-cuda-libs.cjs made, kept across a new placement. */
+const cudaLink = path.join(target, 'deps', 'nvidia');
+
 function place() {
   const tmp = `${target}.tmp-${process.pid}`;
   rmrf(tmp);
   linkTree(builtDir, tmp);
+  let cuda;
+  try {
+    cuda = fs.readlinkSync(cudaLink);
+  } catch {
+    cuda = undefined;
+  }
+  if (cuda) fs.symlinkSync(cuda, path.join(tmp, 'deps', 'nvidia'));
   rmrf(target);
   try {
     fs.renameSync(tmp, target);
@@ -313,12 +327,17 @@ async function main() {
   log(`installed node_modules/@tensorflow/tfjs-node; loads as: ${loads} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-main().catch((e) => {
-  if (!isPlaced()) rmrf(target);
-  process.stderr.write(
-    `ftune native-tf: WARNING: native TensorFlow backend not installed; ftune will use the wasm backend.\n` +
-      `  reason: ${e instanceof Error ? e.message : String(e)}\n` +
-      `  retry with: npm run install:native-tf\n`,
-  );
-  process.exitCode = 0;
-});
+// scripts/install-cuda-libs.cjs shares the cache, the package's place and the command runner
+module.exports = { cacheRoot, rmrf, run, target, MARKER };
+
+if (require.main === module) {
+  main().catch((e) => {
+    if (!isPlaced()) rmrf(target);
+    process.stderr.write(
+      `ftune native-tf: WARNING: native TensorFlow backend not installed; ftune will use the wasm backend.\n` +
+        `  reason: ${e instanceof Error ? e.message : String(e)}\n` +
+        `  retry with: npm run install:native-tf\n`,
+    );
+    process.exitCode = 0;
+  });
+}

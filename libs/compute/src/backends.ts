@@ -1,13 +1,15 @@
-// Loaders for the four TensorFlow.js backends ftune can compute on. Packages that may be missing
-// (@tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node) are required lazily; a loader that cannot provide
-// its backend throws BackendUnavailable with a one-line reason. All share one @tensorflow/tfjs-core engine.
+// Loaders for the four TensorFlow.js backends ftune can compute on. The native package (@tensorflow/tfjs-node,
+// built from the GPU-enabled `tensorflow` wheel by scripts/install-native-tf.cjs) serves both native candidates:
+// tensorflow-gpu when a GPU and the CUDA libraries are found and TensorFlow registers the GPU, tensorflow on the
+// CPU otherwise (docs/backends.md). It may be missing and is required lazily; a loader that cannot provide its
+// backend throws BackendUnavailable with a one-line reason. All share one @tensorflow/tfjs-core engine.
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 // Gradients and chained ops are not registered by tfjs-core's entry point, only by the @tensorflow/tfjs union
 // package that tfjs-node loads: registering them here gives every backend the same API.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-import { detectGpu } from './gpu';
+import { describeMissing, detectGpu } from './gpu';
 import { registerKernelFixes } from './kernels';
 
 /** What a process computes on: `tensorflow` = libtensorflow through tfjs-node(-gpu). */
@@ -35,31 +37,26 @@ export class BackendUnavailable extends Error {
   }
 }
 
-const NATIVE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
-/** Which native package was loaded (only one can be: both register the `tensorflow` backend). */
-let nativeLoaded: 'tensorflow-gpu' | 'tensorflow' | undefined;
+const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
+let nativeLoaded = false;
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
 function requireNative(candidate: 'tensorflow-gpu' | 'tensorflow'): void {
-  if (nativeLoaded === candidate) return;
-  if (nativeLoaded) throw new BackendUnavailable(candidate, `${NATIVE_PACKAGES[nativeLoaded]} is already loaded`);
-  const name = NATIVE_PACKAGES[candidate];
+  if (nativeLoaded) return;
   try {
-    require.resolve(name);
+    require.resolve(NATIVE_PACKAGE);
   } catch {
-    const hint =
-      candidate === 'tensorflow' ? 'run `npm run install:native-tf`' : 'use the GPU image (k8s/images/train-gpu.Dockerfile)';
-    throw new BackendUnavailable(candidate, `${name} is not installed (${hint})`);
+    throw new BackendUnavailable(candidate, `${NATIVE_PACKAGE} is not installed (run \`npm run install:native-tf\`)`);
   }
   try {
-    require(name);
+    require(NATIVE_PACKAGE);
   } catch (e) {
-    throw new BackendUnavailable(candidate, `${name} failed to load: ${firstLine(e)}`);
+    throw new BackendUnavailable(candidate, `${NATIVE_PACKAGE} failed to load: ${firstLine(e)}`);
   }
-  nativeLoaded = candidate;
+  nativeLoaded = true;
 }
 
 /** Loads @tensorflow/tfjs-node without activating it: undefined when it loads, else why not. */
@@ -83,22 +80,36 @@ async function activate(candidate: Candidate, name: BackendName): Promise<void> 
   if (!ok) throw new BackendUnavailable(candidate, `backend '${name}' failed to initialise`);
 }
 
+interface NativeBackend {
+  binding?: { TF_Version?: string };
+  /** Whether TensorFlow's context holds a GPU device (tfjs-node asks it once, when the backend starts). */
+  isUsingGpuDevice?: boolean;
+}
+
+const native = () => tf.backend() as unknown as NativeBackend;
+
 async function loadGpu(): Promise<void> {
   const report = detectGpu();
   if (!report.gpu) throw new BackendUnavailable('tensorflow-gpu', report.evidence);
   if (report.missingLibraries.length > 0) {
-    throw new BackendUnavailable(
-      'tensorflow-gpu',
-      `${report.evidence}, but ${report.missingLibraries.join(', ')} not found (tfjs-node-gpu 4.22 needs CUDA 11.2 and cuDNN 8.1)`,
-    );
+    throw new BackendUnavailable('tensorflow-gpu', `${report.evidence}, but ${describeMissing(report)}`);
   }
   requireNative('tensorflow-gpu');
   await activate('tensorflow-gpu', 'tensorflow');
+  if (!native().isUsingGpuDevice) {
+    throw new BackendUnavailable(
+      'tensorflow-gpu',
+      `${report.evidence} and the CUDA libraries found, but TensorFlow registered no GPU device (its log says why: TF_CPP_MIN_LOG_LEVEL=0)`,
+    );
+  }
 }
 
 const loaders: Record<Candidate, () => Promise<void>> = {
   'tensorflow-gpu': loadGpu,
   tensorflow: async () => {
+    // The CPU candidate computes on the CPU even where a GPU is visible: hidden from CUDA before TensorFlow starts
+    // (child processes inherit it, and their chooser then sees the GPU hidden too).
+    if (!nativeLoaded) process.env.CUDA_VISIBLE_DEVICES = '-1';
     requireNative('tensorflow');
     await activate('tensorflow', 'tensorflow');
   },
@@ -120,16 +131,12 @@ export async function loadBackend(candidate: Candidate): Promise<BackendInfo> {
   return backendInfo();
 }
 
-interface NativeBackend {
-  binding?: { TF_Version?: string };
-}
-
 /** The active backend, its device, version and thread count. */
 export function backendInfo(): BackendInfo {
   const name = tf.getBackend();
   if (name === 'tensorflow') {
-    const version = (tf.backend() as unknown as NativeBackend).binding?.TF_Version ?? 'unknown';
-    return { backend: 'tensorflow', device: nativeLoaded === 'tensorflow-gpu' ? 'gpu' : 'cpu', version, threads: availableParallelism() };
+    const version = native().binding?.TF_Version ?? 'unknown';
+    return { backend: 'tensorflow', device: native().isUsingGpuDevice ? 'gpu' : 'cpu', version, threads: availableParallelism() };
   }
   if (name === 'wasm') {
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');

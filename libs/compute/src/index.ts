@@ -1,4 +1,4 @@
-// @ftune/compute — TensorFlow.js backend chooser: tfjs-node-gpu, tfjs-node, wasm, cpu.
+// @ftune/compute — TensorFlow.js backend chooser: native on a GPU, native on the CPU, wasm, cpu.
 export {
   type BackendInfo,
   type BackendName,
@@ -17,5 +17,16 @@ export {
   initBackend,
   parseBackendName,
 } from './chooser';
-export { CUDA_LIBRARIES, type GpuProbe, type GpuReport, detectGpu } from './gpu';
+export {
+  CUDA_LIBRARIES,
+  CUDA_WHEEL_LIBRARIES,
+  DRIVER_LIBRARY,
+  type GpuProbe,
+  type GpuReport,
+  describeMissing,
+  detectGpu,
+  findCudaLibraries,
+  wheelOf,
+} from './gpu';
+export { readRunpath, runpathDirs } from './elf';
 export { registerKernelFixes } from './kernels';
