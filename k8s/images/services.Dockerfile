@@ -1,5 +1,5 @@
 # ftune services image (CPU): the six NestJS services and the `ftune` CLI, with the native TensorFlow
-# backend built by the workspace's postinstall step (libtensorflow from the tensorflow-cpu wheel on PyPI).
+# backend built by the workspace's postinstall step (libtensorflow from the tensorflow wheel on PyPI; on the CPU here).
 # Build from the repository root:
 #   docker build -f k8s/images/services.Dockerfile -t ghcr.io/ftune/ftune-services:0.1.0 .
 # The Helm chart runs it with args ["serve", "--service", NAME, "--port", PORT]; in the dev profile it also

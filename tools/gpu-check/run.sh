@@ -3,7 +3,9 @@
 # and the GPT-Neo training-step tokens/s (small: batch 8 × seq 128; gpt-neo-125m: batch 1 × seq 256) on that
 # backend. Runs wherever a GPU may be -- a GPU node, or the GPU image:
 #   docker run --rm --gpus all --entrypoint tools/gpu-check/run.sh ghcr.io/ftune/ftune-train-gpu:0.1.0
-# Without a GPU it reports the fallback and measures that. Takes a few minutes at most.
+# or a checkout after `npm ci && npm run install:cuda` (the CUDA 12 / cuDNN 9 wheels beside the native build;
+# the machine's own CUDA 12 or 13 toolkit is not used, only its driver). Without a GPU, or with a library
+# missing, the first section names what is missing and the rest measures the fallback. A few minutes at most.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
@@ -12,6 +14,9 @@ worker=(tools/bench/compute/bench.ts --worker)
 
 echo "== GPU"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
+
+echo "== CUDA libraries the native build needs, and where each was found (tools/gpu-check/probe.ts)"
+"${tsx[@]}" tools/gpu-check/probe.ts | grep -E '^(gpu|cuda|missing):' || echo "probe failed"
 
 echo "== backend (ftune backend --verbose)"
 info=$(node apps/cli/bin/ftune.js backend --verbose) || { echo "backend choice failed"; exit 1; }
