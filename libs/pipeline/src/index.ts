@@ -17,5 +17,5 @@ export * from './lifecycle/run-records';
 export * from './lifecycle/run-summary';
 export * from './lifecycle/service-report';
 export * from './lifecycle/stage-runner';
-export { buildRunReport } from './report';
+export { buildRunReport, trainedParametersOf } from './report';
 export * from './tracking';

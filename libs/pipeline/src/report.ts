@@ -2,6 +2,7 @@
 // script, nothing from the network) with the run summary, the evaluation with baselines and the
 // training curves, the bias audit, and the generated samples — as far as the run got.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { auditSections, gateNote, type AuditResult } from '@ftune/bias-audit';
 import {
   esc,
@@ -132,7 +133,7 @@ function summarySection(
       ),
     );
   const t = r.config.training;
-  const trained = store.tryReadJson<Pick<TrainJobResult, 'parameters'>>(`runs/${r.runId}/train/result.json`)?.parameters;
+  const trained = trainedParametersOf(store.runDir(r.runId));
   parts.push(
     table(
       [{ title: 'Setting' }, { title: 'Value' }],
@@ -146,7 +147,7 @@ function summarySection(
           'training',
           `lr ${t.learningRate}, batch ${t.batchSize}×${t.gradientAccumulationSteps}, ${t.maxSteps !== undefined ? `${t.maxSteps} steps` : `${t.epochs} epochs`}, ${t.lrScheduler} schedule, seed ${t.seed}`,
         ],
-        ...(trained ? [['trained parameters', trainedParameters(trained)]] : []),
+        ...(trained ? [['trained parameters', trained]] : []),
         ['collator', `completion-only, max length ${r.config.collator.maxLength}`],
         [
           'backend',
@@ -170,6 +171,12 @@ function summarySection(
     lead: `Run ${r.runId}, started ${r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}.`,
     html: parts.join(''),
   };
+}
+
+/** What the run's training updated (from its train/result.json), or undefined before training finished. */
+export function trainedParametersOf(runDir: string): string | undefined {
+  const p = readIf<Pick<TrainJobResult, 'parameters'>>(path.join(runDir, 'train', 'result.json'))?.parameters;
+  return p ? trainedParameters(p) : undefined;
 }
 
 /** What training updated: a LoRA adapter on the frozen base, or every weight, with the counts. */

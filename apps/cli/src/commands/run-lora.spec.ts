@@ -32,6 +32,8 @@ describe('ftune run with training.lora', () => {
     // tiny: 2 blocks; q, v: 32·4 + 4·32 each, c_fc: 32·4 + 4·128
     expect(result.parameters).toMatchObject({ trainable: 2304, adapter: { r: 4, alpha: 8 } });
     expect(r.stderr).toMatch(/LoRA adapters r=4 alpha=8 .*: 2,304 trainable of [\d,]+ parameters/);
+    // the summary at the end says it too
+    expect(r.stderr).toMatch(/\n {2}trained +LoRA adapter \(r 4, alpha 8, dropout 0, on q_proj, v_proj, c_fc\): 2,304 trainable of [\d,]+ \(0\.\d\d%\), the base frozen\n/);
     const run = JSON.parse(fs.readFileSync(join(runDir, 'run.json'), 'utf8')) as { status: string; stages: Array<{ stage: string; status: string }> };
     expect(run.status).toBe('succeeded');
     expect(run.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['ingest:done', 'tokenize:done', 'train:done', 'evaluate:done', 'audit:done']);

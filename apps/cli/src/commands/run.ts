@@ -102,6 +102,8 @@ function summaryTable(r: RunSummary): string {
   if (r.results.tokens !== undefined) rows.push(['train tokens', r.results.tokens.toLocaleString('en-US')]);
   if (r.results.steps !== undefined)
     rows.push(['training', `${r.results.steps} steps, final loss ${r.results.finalLoss?.toFixed(4) ?? '?'}`]);
+  const trained = lib.pipeline().trainedParametersOf(r.paths.runDir);
+  if (trained) rows.push(['trained', trained]);
   const e = r.results.evaluation;
   if (e?.accuracy !== undefined) {
     const parts = [`${(e.accuracy * 100).toFixed(1)}%`];
