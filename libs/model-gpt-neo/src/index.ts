@@ -1,6 +1,6 @@
 // @ftune/model-gpt-neo — GPT-Neo in TensorFlow.js (tfjs-core ops only) with Hugging Face safetensors weights in and out.
 export * from './config';
-export { GPTNeoModel, IGNORE_INDEX, parameterSpecs, internalShape, derivePositions } from './model';
+export { GPTNeoModel, IGNORE_INDEX, parameterSpecs, internalShape, derivePositions, initialValues } from './model';
 export type { GPTNeoBatch, LossTerms, ParamSpec, ParamKind } from './model';
 export type { GenerateOptions } from './sampling';
 export { validateGenerateOptions } from './sampling';
