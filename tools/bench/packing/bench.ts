@@ -13,37 +13,18 @@
 //          [--steps 8] [--seed 1]
 import { loadavg, cpus } from 'node:os';
 import { fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
-import { SeededRandom } from '@ftune/common';
 import { describeChoice, initBackend } from '@ftune/compute';
 import { createModel, gptNeoConfig } from '@ftune/model-gpt-neo';
 import { packedSampler, train, type DataSource, type TrainerEvent } from '@ftune/trainer';
+import { benchExamples, flag, MAX_LENGTH as MAX } from './data';
 
-const opt = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? Number(process.argv[i + 1]) : fallback;
-};
-const EXAMPLES = opt('examples', 400);
-const ROWS = opt('rows', 4);
-const STEPS = opt('steps', 8);
-const SEED = opt('seed', 1);
-const MAX = 1024;
-const text = (name: string, fallback: string, allowed: readonly string[]): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? process.argv[i + 1] : fallback;
-  if (!allowed.includes(value)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got ${value}`);
-  return value;
-};
-const SHAPE = text('shape', 'tiny', ['tiny', 'small', 'gpt-neo-125m']);
-const LOSS = text('loss', 'all', ['all', 'completion']);
+const EXAMPLES = Number(flag('examples', '400'));
+const ROWS = Number(flag('rows', '4'));
+const STEPS = Number(flag('steps', '8'));
+const SEED = Number(flag('seed', '1'));
+const SHAPE = flag('shape', 'tiny', ['tiny', 'small', 'gpt-neo-125m']);
+const LOSS = flag('loss', 'all', ['all', 'completion']) as 'all' | 'completion';
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
-
-/** Log-normal lengths (Box-Muller), median 96, σ 0.9, clipped to [16, 1024]. */
-function lengths(random: SeededRandom, n: number): number[] {
-  return Array.from({ length: n }, () => {
-    const z = Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-    return Math.min(MAX, Math.max(16, Math.round(Math.exp(Math.log(96) + 0.9 * z))));
-  });
-}
 
 /** Trains `STEPS` steps; counts rows, cells and non-padding tokens of the timed steps (all but the first). */
 async function run(packed: boolean, examples: Example[], sizes: number[]) {
@@ -84,14 +65,7 @@ async function run(packed: boolean, examples: Example[], sizes: number[]) {
 
 async function main(): Promise<void> {
   const choice = await initBackend();
-  const random = new SeededRandom(SEED);
-  const sizes = lengths(random, EXAMPLES);
-  const examples: Example[] = sizes.map((n, i) => ({
-    inputIds: Array.from({ length: n }, () => 1 + Math.floor(random.next() * 50000)),
-    name: `example ${i + 1}`,
-    // completion loss: the first half is the prompt (no labels), the second half the response
-    ...(LOSS === 'completion' && { trainMask: Array.from({ length: n }, (_, t) => (t < n >> 1 ? 0 : 1)) }),
-  }));
+  const { examples, sizes } = benchExamples(EXAMPLES, SEED, LOSS);
   const sorted = [...sizes].sort((a, b) => a - b);
   const total = sizes.reduce((a, b) => a + b, 0);
   console.log(`# Packing benchmark (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`);
