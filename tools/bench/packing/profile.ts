@@ -5,7 +5,7 @@
 // with the 50257-wide vocabulary axis: the head, its loss and the embedding's gradient) and the rest
 // (the body, attention buckets included). Times are taken with the profiler on, which adds to them.
 // Writes a table to stdout.
-// Usage: npx tsx tools/bench/packing/profile.ts [--shape tiny] [--rows 4] [--batches 3] [--seed 1]
+// Usage: npx tsx tools/bench/packing/profile.ts [--shape tiny] [--loss all] [--rows 4] [--batches 3] [--seed 1]
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { fromConfig, languageModelingConfig, packedBatches, type Example } from '@ftune/collator';
@@ -15,6 +15,7 @@ import { ADAMW_DEFAULTS, AdamW } from '@ftune/trainer';
 import { benchExamples, flag } from './data';
 
 const SHAPE = flag('shape', 'tiny', ['tiny', 'small', 'gpt-neo-125m']);
+const LOSS = flag('loss', 'all', ['all', 'completion']) as 'all' | 'completion';
 const ROWS = Number(flag('rows', '4'));
 const BATCHES = Number(flag('batches', '3'));
 const SEED = Number(flag('seed', '1'));
@@ -79,12 +80,12 @@ async function profileMode(packed: boolean, examples: Example[], sizes: number[]
 
 async function main(): Promise<void> {
   const choice = await initBackend();
-  const { examples, sizes } = benchExamples(400, SEED, 'all');
+  const { examples, sizes } = benchExamples(400, SEED, LOSS);
   console.log(`# Packing profile (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`);
   console.log(`\n\`npx tsx tools/bench/packing/profile.ts ${process.argv.slice(2).join(' ')}\``);
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`\n${describeChoice(choice)[0]}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load before ${load()}`);
-  console.log(`GPT-Neo ${SHAPE} shape, ${ROWS} rows per batch, labels on every token; per batch, mean of ${BATCHES} after a warm-up.\n`);
+  console.log(`GPT-Neo ${SHAPE} shape, ${ROWS} rows per batch, ${LOSS === 'all' ? 'labels on every token' : 'labels on the second half of each example'}; per batch, mean of ${BATCHES} after a warm-up.\n`);
   console.log('| mode | useful tokens | collation ms | forward + backward ms | optimizer ms | kernels | vocabulary-wide kernel ms | other kernel ms |');
   console.log('|---|---|---|---|---|---|---|---|');
   const tops: string[] = [];
