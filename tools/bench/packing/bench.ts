@@ -8,7 +8,9 @@
 // positions; labels on every token (--loss all) or on each example's second half only (--loss
 // completion, a prompt/response split: the head then runs on half the tokens). --repeat N runs the two
 // modes N times each, alternating (padded, packed, padded, …), so that a burst of other work on a shared
-// machine falls on both; the ratio is the median of the N pairs'. Writes the date, the machine, the load
+// machine falls on both; the ratio is the median of the N pairs'. Beside wall time, the process's CPU
+// time (user + system, all its threads) over the same steps: tokens per CPU-second depend less on what
+// else the machine runs. Writes the date, the machine, the load
 // before and after, the command and the table to stdout; tools/bench/packing/result.md holds runs.
 // Usage: npx tsx tools/bench/packing/bench.ts [--shape tiny] [--loss all] [--examples 400] [--rows 4]
 //          [--steps 8] [--repeat 1] [--seed 1]
@@ -35,6 +37,7 @@ async function run(packed: boolean, examples: Example[], sizes: number[]) {
     languageModelingConfig({ maxLength: MAX, keepEos: true, ...(packed && { packLength: MAX }) }),
   );
   let start = 0;
+  let cpuStart = process.cpuUsage();
   const timed = { rows: 0, cells: 0, useful: 0 };
   const data: DataSource<Example> = {
     examples,
@@ -51,7 +54,10 @@ async function run(packed: boolean, examples: Example[], sizes: number[]) {
   };
   // the first step (allocation, kernel set-up) is left out of the timing
   const onEvent = (e: TrainerEvent): void => {
-    if (e.type === 'step' && e.record.step === 1) start = performance.now();
+    if (e.type === 'step' && e.record.step === 1) {
+      start = performance.now();
+      cpuStart = process.cpuUsage();
+    }
   };
   await train({
     model,
@@ -61,8 +67,9 @@ async function run(packed: boolean, examples: Example[], sizes: number[]) {
     ...(packed && { sampler: packedSampler(sizes, MAX) }),
   });
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   model.dispose();
-  return { seconds, ...timed };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...timed };
 }
 
 async function main(): Promise<void> {
@@ -78,24 +85,31 @@ async function main(): Promise<void> {
       `${STEPS} optimizer steps per mode (the first untimed), ${ROWS} rows per batch, GPT-Neo ${SHAPE} shape with 1024 positions, ` +
       `${LOSS === 'all' ? 'labels on every token' : 'labels on the second half of each example'}.\n`,
   );
-  console.log('| mode | useful tokens/s | useful tokens | padding share | rows | s |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| mode | useful tokens/s | useful tokens per CPU-s | useful tokens | padding share | rows | s | CPU-s |');
+  console.log('|---|---|---|---|---|---|---|---|');
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   for (let pair = 1; pair <= REPEAT; pair++) {
     const perSecond: number[] = [];
+    const perCpuSecond: number[] = [];
     for (const packed of [false, true]) {
       const r = await run(packed, examples, sizes);
       perSecond.push(r.useful / r.seconds);
+      perCpuSecond.push(r.useful / r.cpuSeconds);
       console.log(
-        `| ${packed ? 'packed' : 'padded'}${REPEAT > 1 ? ` ${pair}` : ''} | ${Math.round(r.useful / r.seconds)} | ${r.useful} | ${(1 - r.useful / r.cells).toFixed(2)} | ${r.rows} | ${r.seconds.toFixed(1)} |`,
+        `| ${packed ? 'packed' : 'padded'}${REPEAT > 1 ? ` ${pair}` : ''} | ${Math.round(r.useful / r.seconds)} | ${Math.round(r.useful / r.cpuSeconds)} | ${r.useful} | ${(1 - r.useful / r.cells).toFixed(2)} | ${r.rows} | ${r.seconds.toFixed(1)} | ${r.cpuSeconds.toFixed(1)} |`,
       );
     }
     ratios.push(perSecond[1] / perSecond[0]);
+    cpuRatios.push(perCpuSecond[1] / perCpuSecond[0]);
   }
-  const order = [...ratios].sort((a, b) => a - b);
-  const median = order.length % 2 ? order[order.length >> 1] : (order[order.length / 2 - 1] + order[order.length / 2]) / 2;
-  const each = REPEAT > 1 ? ` (median of ${REPEAT} pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '';
-  console.log(`\npacked / padded: ${median.toFixed(2)}x useful tokens per second${each}; load after ${load()}`);
+  const median = (xs: number[]): number => {
+    const o = [...xs].sort((a, b) => a - b);
+    return o.length % 2 ? o[o.length >> 1] : (o[o.length / 2 - 1] + o[o.length / 2]) / 2;
+  };
+  const pairs = (xs: number[]): string => (REPEAT > 1 ? ` (median of ${REPEAT} pairs: ${xs.map((r) => r.toFixed(2)).join(', ')})` : '');
+  console.log(`\npacked / padded: ${median(ratios).toFixed(2)}x useful tokens per second${pairs(ratios)}`);
+  console.log(`packed / padded: ${median(cpuRatios).toFixed(2)}x useful tokens per CPU-second${pairs(cpuRatios)}; load after ${load()}`);
 }
 
 void main();
