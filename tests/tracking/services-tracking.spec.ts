@@ -2,7 +2,7 @@
 // run's events into RunTrackings (it owns the MLflow run), the train job logs its steps from its own
 // process through attachStageTracker. The events are the ones the Kafka topics carry, handed over
 // directly: the transport is not under test here.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -75,6 +75,9 @@ describe('run tracking in the services', () => {
       status: 'succeeded',
       runDir: `runs/${runId}`,
     });
+    // the service writes report.html after run.completed ended the run's tracking: it still reaches the run
+    writeFileSync(store.path(`runs/${runId}/report.html`), '<html>report</html>');
+    trackings.report(runId, `runs/${runId}/report.html`);
 
     const ref = store.tryReadJson<MlflowRunRef>(`runs/${runId}/${MLFLOW_RUN_FILE}`) as MlflowRunRef;
     const client = new MlflowClient({ trackingUri: uri });
@@ -100,9 +103,11 @@ describe('run tracking in the services', () => {
       [3, 1.25],
     ]);
     expect((await client.metricHistory(ref.runId, 'audit/flipRate'))[0].value).toBe(0.02);
+    await trackings.close();
     expect((await client.listArtifacts(ref.runId)).map((f) => f.path).sort()).toEqual([
       'audit.json',
       'eval.json',
+      'report.html',
     ]);
     expect(warnings).toEqual([]);
     // two event files in the run folder (the job's and the service's), read by TensorBoard as one run

@@ -1,6 +1,7 @@
 // Every run event → the run's record (the read model WatchRun and GetRun answer from), and into the run's
 // experiment tracking (MLflow when configured, TensorBoard files in the run folder). Once a run has succeeded
-// with every stage's output in, its report.html is written from the record (@ftune/pipeline reportServiceRun).
+// with every stage's output in, its report.html is written from the record (@ftune/pipeline reportServiceRun) and
+// logged into the run's MLflow run.
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { ALL_TOPICS, type EventByTopic, type Topic } from '@ftune/contracts';
@@ -22,7 +23,8 @@ export class PipelineKafkaController implements OnModuleDestroy {
     this.records.apply(meta.topic, event);
     this.trackings.apply(meta.topic, event, trace.getActiveSpan()?.spanContext().traceId);
     try {
-      reportServiceRun(this.store, this.records, event.runId);
+      const report = reportServiceRun(this.store, this.records, event.runId);
+      if (report) this.trackings.report(event.runId, report);
     } catch (error) {
       // the report is a view of the run: the run's record and its events stand without it
       this.log.warn('run report not written', {

@@ -162,6 +162,8 @@ export class RunTracking {
  */
 export class RunTrackings {
   private readonly open = new Map<string, RunTracking>();
+  /** Trackers that log a report into a run whose tracking already ended, until they have sent it. */
+  private readonly late = new Set<Promise<void>>();
 
   constructor(
     private readonly store: ArtifactStore,
@@ -196,11 +198,41 @@ export class RunTrackings {
     }
   }
 
+  /**
+   * Logs the run's report.html into its MLflow run. The services write it once every stage's output is in the
+   * run's record, which is at or after run.completed ended the run's tracking: then a tracker attaches to the
+   * ended run for it (MLflow takes artifacts into a finished run), with no TensorBoard file. Never throws.
+   */
+  report(runId: string, reportPath: string): void {
+    const file = this.store.path(reportPath);
+    const open = this.open.get(runId);
+    if (open) return open.tracker.artifact(file, 'report.html');
+    const warn = (message: string) => this.warn(runId, message);
+    try {
+      const mlflow = mlflowSettingsFor(readRunConfig(this.store, runId), { env: this.env }, warn);
+      if (!mlflow) return;
+      const dir = this.store.runDir(runId);
+      const tracker = new RunTracker({
+        dir,
+        runName: runId,
+        tensorboard: false,
+        mlflow,
+        role: 'attach',
+        warn,
+      });
+      tracker.artifact(file, 'report.html');
+      const sent: Promise<void> = tracker.close().finally(() => this.late.delete(sent));
+      this.late.add(sent);
+    } catch (e) {
+      warn(`tracking: report.html not logged: ${(e as Error).message}`);
+    }
+  }
+
   /** Ends every open run's tracking as it stands (service shutdown): flushes, sets no status. */
   async close(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
-    await Promise.all(all.map((t) => t.tracker.close()));
+    await Promise.all([...all.map((t) => t.tracker.close()), ...this.late]);
   }
 }
 
