@@ -8,9 +8,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import type { ClientReadableStream } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProto } from 'grpc-health-check';
-import { SERVICE_NAMES, type ServiceName } from '@ftune/transport';
+import type { pipeline } from '@ftune/proto';
+import { grpcClient, SERVICE_NAMES, type GrpcClient, type ServiceName } from '@ftune/transport';
 
 export const CLI = resolve(__dirname, '../../apps/cli/bin/ftune.js');
 
@@ -56,6 +58,20 @@ evaluation:
   samples: ${evaluation.samples}
   bootstrap: ${evaluation.bootstrap}
 `;
+}
+
+/** WatchRun to its end: every message the stream sent. */
+export function watchRun(client: GrpcClient, runId: string): Promise<pipeline.WatchRunResponse[]> {
+  return new Promise((done, fail) => {
+    const messages: pipeline.WatchRunResponse[] = [];
+    const stream = (client.watchRun as (r: unknown) => ClientReadableStream<pipeline.WatchRunResponse>).call(
+      client,
+      { runId },
+    );
+    stream.on('data', (m: pipeline.WatchRunResponse) => messages.push(m));
+    stream.on('error', fail);
+    stream.on('end', () => done(messages));
+  });
 }
 
 export async function freePort(): Promise<number> {
@@ -175,4 +191,14 @@ export async function startCluster(brokers: string, extraEnv: NodeJS.ProcessEnv 
     throw new Error(`${(e as Error).message}\n${logs.slice(-40).join('\n')}`);
   }
   return cluster;
+}
+
+/** The cluster with the sentiment dataset in its store, and a pipeline client (RunService) with its token. */
+export async function startRunCluster(
+  brokers: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ cluster: Cluster; runs: GrpcClient }> {
+  const cluster = await startCluster(brokers, extraEnv);
+  addSentimentDataset(cluster.store);
+  return { cluster, runs: grpcClient('pipeline', cluster.address('pipeline'), cluster.token) };
 }

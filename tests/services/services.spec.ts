@@ -6,14 +6,21 @@
 // with paths outside the artifact store are refused.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_TOPICS, dlqTopic, Topics } from '@ftune/contracts';
 import type { audit, evaluate, pipeline } from '@ftune/proto';
 import type { JobRecord } from '@ftune/train-jobs';
 import { grpcClient, unary, type GrpcClient } from '@ftune/transport';
-import { addSentimentDataset, healthCheck, remoteRunConfig, startCluster, type Cluster } from './cluster';
+import {
+  addSentimentDataset,
+  healthCheck,
+  remoteRunConfig,
+  startCluster,
+  watchRun as watch,
+  type Cluster,
+} from './cluster';
 
 const brokers = inject('kafkaBrokers');
 
@@ -29,19 +36,6 @@ interface Tapped {
   key: string;
   value: string;
   headers: Record<string, string>;
-}
-
-function watch(client: GrpcClient, runId: string): Promise<pipeline.WatchRunResponse[]> {
-  return new Promise((done, fail) => {
-    const messages: pipeline.WatchRunResponse[] = [];
-    const stream = (client.watchRun as (r: unknown) => ClientReadableStream<pipeline.WatchRunResponse>).call(
-      client,
-      { runId },
-    );
-    stream.on('data', (m: pipeline.WatchRunResponse) => messages.push(m));
-    stream.on('error', fail);
-    stream.on('end', () => done(messages));
-  });
 }
 
 async function until<T>(
