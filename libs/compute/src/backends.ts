@@ -46,6 +46,9 @@ function firstLine(e: unknown): string {
 
 function requireNative(candidate: 'tensorflow-gpu' | 'tensorflow'): void {
   if (nativeLoaded) return;
+  // The CPU candidate computes on the CPU even where a GPU is visible: hidden from CUDA before TensorFlow starts
+  // (child processes inherit it, and their chooser then sees the GPU hidden too).
+  if (candidate === 'tensorflow') process.env.CUDA_VISIBLE_DEVICES = '-1';
   try {
     require.resolve(NATIVE_PACKAGE);
   } catch {
@@ -107,9 +110,6 @@ async function loadGpu(): Promise<void> {
 const loaders: Record<Candidate, () => Promise<void>> = {
   'tensorflow-gpu': loadGpu,
   tensorflow: async () => {
-    // The CPU candidate computes on the CPU even where a GPU is visible: hidden from CUDA before TensorFlow starts
-    // (child processes inherit it, and their chooser then sees the GPU hidden too).
-    if (!nativeLoaded) process.env.CUDA_VISIBLE_DEVICES = '-1';
     requireNative('tensorflow');
     await activate('tensorflow', 'tensorflow');
   },

@@ -60,22 +60,24 @@ describe.skipIf(nativeMissing !== undefined)('the native build', () => {
       expect(pins).toMatch(new RegExp(`^${wheelOf(lib)}==\\d`, 'm'));
   });
 
-  it.skipIf(detectGpu().gpu)(
-    'computes on the CPU where there is no GPU, and the GPU candidate says why it is skipped',
-    async () => {
-      await tf.setBackend('tensorflow');
-      expect(backendInfo().device).toBe('cpu');
-      expect(mapped('libcudnn')).toEqual([]);
-      const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
-      const b = tf.tensor2d([1, 0, -1, 2, 0.5, 1], [3, 2]);
-      expect(Array.from(await tf.matMul(a, b).data())).toEqual([0.5, 7, 2, 16]);
-      const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.tanh(x)))(tf.tensor1d([0, 1]));
-      const g = await grad.data();
-      expect(g[0]).toBeCloseTo(1, 6);
-      expect(g[1]).toBeCloseTo(1 - Math.tanh(1) ** 2, 6);
-      const skipped = await loadBackend('tensorflow-gpu').catch((e: unknown) => e);
-      expect(skipped).toBeInstanceOf(BackendUnavailable);
-      expect((skipped as Error).message).toMatch(/no NVIDIA GPU found|hides every GPU/);
-    },
-  );
+  it('hides the GPU from CUDA once the CPU candidate loaded TensorFlow, so that it computes on the CPU anywhere', () => {
+    expect(process.env.CUDA_VISIBLE_DEVICES).toBe('-1');
+    expect(detectGpu().gpu).toBe(false);
+  });
+
+  it('computes on the CPU, and the GPU candidate says why it is skipped', async () => {
+    await tf.setBackend('tensorflow');
+    expect(backendInfo().device).toBe('cpu');
+    expect(mapped('libcudnn')).toEqual([]);
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = tf.tensor2d([1, 0, -1, 2, 0.5, 1], [3, 2]);
+    expect(Array.from(await tf.matMul(a, b).data())).toEqual([0.5, 7, 2, 16]);
+    const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.tanh(x)))(tf.tensor1d([0, 1]));
+    const g = await grad.data();
+    expect(g[0]).toBeCloseTo(1, 6);
+    expect(g[1]).toBeCloseTo(1 - Math.tanh(1) ** 2, 6);
+    const skipped = await loadBackend('tensorflow-gpu').catch((e: unknown) => e);
+    expect(skipped).toBeInstanceOf(BackendUnavailable);
+    expect((skipped as Error).message).toMatch(/no NVIDIA GPU found|CUDA_VISIBLE_DEVICES=-1 hides every GPU/);
+  });
 });
