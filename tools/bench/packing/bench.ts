@@ -13,7 +13,9 @@
 // else the machine runs. Writes the date, the machine, the load
 // before and after, the command and the table to stdout; tools/bench/packing/result.md holds runs.
 // Usage: npx tsx tools/bench/packing/bench.ts [--shape tiny] [--loss all] [--examples 400] [--rows 4]
-//          [--steps 8] [--repeat 1] [--seed 1]
+//          [--steps 8] [--repeat 1] [--seed 1] [--checkpointing]
+// --checkpointing recomputes each block in the backward pass (both modes), so that the 125M shape's
+// activations fit beside other work.
 import { loadavg, cpus } from 'node:os';
 import { fromConfig, languageModelingConfig, type Example } from '@ftune/collator';
 import { describeChoice, initBackend } from '@ftune/compute';
@@ -26,6 +28,7 @@ const ROWS = Number(flag('rows', '4'));
 const STEPS = Number(flag('steps', '8'));
 const SEED = Number(flag('seed', '1'));
 const REPEAT = Number(flag('repeat', '1'));
+const CHECKPOINTING = process.argv.includes('--checkpointing');
 const SHAPE = flag('shape', 'tiny', ['tiny', 'small', 'gpt-neo-125m']);
 const LOSS = flag('loss', 'all', ['all', 'completion']) as 'all' | 'completion';
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -33,6 +36,7 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 /** Trains `STEPS` steps; counts rows, cells and non-padding tokens of the timed steps (all but the first). */
 async function run(packed: boolean, examples: Example[], sizes: number[]) {
   const model = createModel(gptNeoConfig(SHAPE, { maxPositionEmbeddings: MAX }), SEED);
+  model.gradientCheckpointing = CHECKPOINTING;
   const collator = fromConfig(
     languageModelingConfig({ maxLength: MAX, keepEos: true, ...(packed && { packLength: MAX }) }),
   );
@@ -83,7 +87,8 @@ async function main(): Promise<void> {
   console.log(
     `${EXAMPLES} examples, lengths 16..1024 log-normal: median ${sorted[sorted.length >> 1]}, mean ${Math.round(total / EXAMPLES)}, max ${sorted[sorted.length - 1]}; ` +
       `${STEPS} optimizer steps per mode (the first untimed), ${ROWS} rows per batch, GPT-Neo ${SHAPE} shape with 1024 positions, ` +
-      `${LOSS === 'all' ? 'labels on every token' : 'labels on the second half of each example'}.\n`,
+      `${LOSS === 'all' ? 'labels on every token' : 'labels on the second half of each example'}` +
+      `${CHECKPOINTING ? ', gradient checkpointing' : ''}.\n`,
   );
   console.log('| mode | useful tokens/s | useful tokens per CPU-s | useful tokens | padding share | rows | s | CPU-s |');
   console.log('|---|---|---|---|---|---|---|---|');
