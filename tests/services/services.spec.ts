@@ -30,6 +30,9 @@ const LORA_CONFIG = CONFIG.replace(
   '  saveSteps: 4',
   '  saveSteps: 4\n  learningRate: 0.01\n  lora: { r: 4, alpha: 8, targets: [q_proj, v_proj, c_fc] }',
 );
+// a run long enough that a cancel sent after its second step lands mid-training on a fast machine too
+// (the 12 steps of CONFIG can all finish between two polls of the job's progress)
+const LONG_CONFIG = CONFIG.replace('  maxSteps: 12', '  maxSteps: 5000');
 
 interface Tapped {
   topic: string;
@@ -69,8 +72,8 @@ describe('the six services over gRPC and Kafka', { timeout: 300_000 }, () => {
       .map((m) => JSON.parse(m.value) as Record<string, unknown>);
   const job = (runId: string) =>
     JSON.parse(readFileSync(join(cluster.store, 'runs', runId, 'train-job.json'), 'utf8')) as JobRecord;
-  const start = (runId: string) =>
-    unary<pipeline.StartRunResponse>(runs, 'startRun', { config: CONFIG, runId, datasetId: '' });
+  const start = (runId: string, config = CONFIG) =>
+    unary<pipeline.StartRunResponse>(runs, 'startRun', { config, runId, datasetId: '' });
 
   beforeAll(async () => {
     cluster = await startCluster(brokers);
@@ -348,7 +351,8 @@ describe('the six services over gRPC and Kafka', { timeout: 300_000 }, () => {
   });
 
   it('cancels a run mid-training: the job stops and no later stage runs', async () => {
-    await start('e2e-d');
+    expect(LONG_CONFIG).toContain('maxSteps: 5000');
+    await start('e2e-d', LONG_CONFIG);
     await until('e2e-d training', () => {
       try {
         return (job('e2e-d').progress?.step ?? 0) >= 2 || undefined;

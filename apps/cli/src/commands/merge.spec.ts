@@ -25,8 +25,9 @@ beforeAll(() => {
   const tokenizer = loadTokenizer('gpt2');
   saveModel(model, base, { writeTokenizer: (d) => saveTokenizerFiles(tokenizer, d) });
   const lora = model.attachLora({ r: 4, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj', 'c_fc'] }, 1);
-  // a trained adapter's B is not 0: seeded values so that the adapter changes the model
-  lora.variables.forEach((v, i) => v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.5, 'float32', i))));
+  // a trained adapter's B is not 0: seeded values so that the adapter changes the model (seeds from 1: tfjs
+  // takes a seed of 0 as none and draws at random)
+  lora.variables.forEach((v, i) => v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.5, 'float32', i + 1))));
   saveAdapter(model, adapter, { baseModel: base });
   model.dispose();
 });
