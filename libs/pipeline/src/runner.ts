@@ -24,7 +24,7 @@ import {
   type StageNotice,
   type StageProgress,
 } from './stage';
-import { runConfigPath, STAGES } from './stages';
+import { runConfigPath, runReportPath, STAGES } from './stages';
 import { mlflowSettingsFor, RunTracking, type TrackingOptions } from './tracking';
 
 export interface RunHooks {
@@ -201,7 +201,7 @@ async function pipelineRun(
       ...newEnvelope(runId),
       status: 'succeeded' as const,
       runDir: `runs/${runId}`,
-      reportPath: `runs/${runId}/report.html`,
+      reportPath: runReportPath(runId),
       auditPassed: e.passed,
     };
     // the report is written before run.completed goes out (its listeners read it): drawn from the

@@ -6,13 +6,10 @@
 import type { ArtifactStore } from '@ftune/storage';
 import type { RunConfig } from '../config';
 import { ftuneVersion, writeRunReport } from '../runner';
-import { runConfigPath } from '../stages/common';
+import { runConfigPath, runReportPath } from '../stages/common';
 import type { RunRecord } from './run-record';
 import type { RunRecords } from './run-records';
 import { summarizeRun, type RunSummary } from './run-summary';
-
-/** Where a run's report lies in the store. */
-export const reportPath = (runId: string): string => `runs/${runId}/report.html`;
 
 const seconds = (from?: string, to?: string): number =>
   from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) / 1000 : 0;
@@ -58,7 +55,7 @@ export function reportServiceRun(store: ArtifactStore, records: RunRecords, runI
   const summary = serviceRunSummary(store, record);
   if (!summary) return undefined;
   writeRunReport(store, summary);
-  const rel = reportPath(runId);
+  const rel = runReportPath(runId);
   records.update(runId, (r) => {
     if (r.result) r.result.reportPath = rel;
   });

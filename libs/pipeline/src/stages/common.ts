@@ -10,6 +10,11 @@ export function runConfigPath(runId: string): string {
   return `runs/${runId}/${RUN_CONFIG_FILE}`;
 }
 
+/** Where a run's report.html lies in the store, whichever runner wrote it. */
+export function runReportPath(runId: string): string {
+  return `runs/${runId}/report.html`;
+}
+
 /** The run config of `runId`, as the runner wrote it. */
 export function readRunConfig(store: ArtifactStore, runId: string): RunConfig {
   const rel = runConfigPath(runId);
