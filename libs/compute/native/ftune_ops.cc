@@ -1,24 +1,16 @@
 // See ftune_ops.h. Compiled into tfjs-node's addon, where it reaches the binding's tensor handles by id.
 #include "ftune_ops.h"
 
-#include <sched.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
-#include "tensorflow/c/c_api.h"
-#include "tensorflow/c/eager/c_api.h"
-#include "tensorflow/c/eager/c_api_experimental.h"
-#include "tfjs_backend.h"
+#include "ftune_host.h"
 
 // sqrt without errno, so the AdamW loop vectorizes (its arguments are never negative)
 #pragma GCC optimize("no-math-errno")
@@ -26,62 +18,9 @@
 namespace tfnodejs {
 namespace {
 
+using namespace ftune;  // NOLINT: the shared helpers of ftune_host.h
+
 constexpr size_t kChunk = 1 << 15;  // elements per unit of work
-
-struct Status {
-  TF_Status *s = TF_NewStatus();
-  ~Status() { TF_DeleteStatus(s); }
-  bool ok() const { return TF_GetCode(s) == TF_OK; }
-};
-
-napi_value Throw(napi_env env, const std::string &message) {
-  napi_throw_error(env, nullptr, ("ftune native ops: " + message).c_str());
-  return nullptr;
-}
-
-TFJSBackend *BackendOf(napi_env env) {
-  void *data = nullptr;
-  if (napi_get_instance_data(env, &data) != napi_ok) return nullptr;
-  return static_cast<TFJSBackend *>(data);
-}
-
-/** A tensor's memory in the host. */
-struct Buffer {
-  int32_t id = -1;
-  TFE_TensorHandle *handle = nullptr;
-  char *data = nullptr;
-  size_t bytes = 0;
-  int64_t elements = 0;
-  TF_DataType dtype = TF_FLOAT;
-};
-
-/** Fills `out` for a handle whose memory is on the host CPU, else returns false with the reason. */
-bool Locate(TFE_TensorHandle *h, Buffer *out, std::string *error) {
-  Status st;
-  const char *device = TFE_TensorHandleBackingDeviceName(h, st.s);
-  if (!st.ok() || device == nullptr) {
-    *error = std::string("no device: ") + TF_Message(st.s);
-    return false;
-  }
-  if (std::strstr(device, ":CPU:") == nullptr) {
-    *error = std::string("the tensor is not in host memory but on ") + device;
-    return false;
-  }
-  out->handle = h;
-  out->dtype = TFE_TensorHandleDataType(h);
-  if (out->dtype == TF_STRING || out->dtype == TF_RESOURCE || out->dtype == TF_VARIANT) {
-    *error = "the tensor is not of a plain numeric type";
-    return false;
-  }
-  out->elements = TFE_TensorHandleNumElements(h, st.s);
-  if (st.ok()) out->bytes = TFE_TensorHandleDeviceMemorySize(h, st.s);
-  if (st.ok()) out->data = static_cast<char *>(TFE_TensorHandleDevicePointer(h, st.s));
-  if (!st.ok()) {
-    *error = TF_Message(st.s);
-    return false;
-  }
-  return true;
-}
 
 /** The elements of a JS array, each read by `read` (a napi_get_value_* function). */
 template <typename T>
@@ -129,28 +68,6 @@ bool Resolve(napi_env env, const std::unordered_map<int32_t, TFE_TensorHandle *>
     (*out)[i].id = ids[i];
   }
   return true;
-}
-
-/** The threads this process may run on. */
-unsigned Threads() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  unsigned n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : std::thread::hardware_concurrency();
-  return std::max(1u, std::min(n, 64u));
-}
-
-/** Runs body(unit, thread) for every unit in [0, units) over the process's threads. */
-template <typename Body>
-void ParallelFor(size_t units, unsigned threads, Body body) {
-  threads = static_cast<unsigned>(std::min<size_t>(threads, units));
-  std::atomic<size_t> next{0};
-  auto work = [&](unsigned t) {
-    for (size_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) body(u, t);
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto &th : pool) th.join();
 }
 
 /** A range of one tensor's elements. */
@@ -212,20 +129,11 @@ napi_value FtuneOps::Copy(napi_env env, napi_callback_info info) {
   Buffer src;
   std::string error;
   if (!Locate(found->second, &src, &error)) return Throw(env, "ftuneCopy: " + error);
-  Status st;
-  const int dims = TFE_TensorHandleNumDims(found->second, st.s);
-  std::vector<int64_t> shape(std::max(dims, 0));
-  for (int d = 0; st.ok() && d < dims; ++d) shape[d] = TFE_TensorHandleDim(found->second, d, st.s);
-  if (!st.ok()) return Throw(env, std::string("ftuneCopy: ") + TF_Message(st.s));
-  const size_t alloc = ((std::max<size_t>(src.bytes, 1) + 63) / 64) * 64;
-  void *data = std::aligned_alloc(64, alloc);
-  if (data == nullptr) return Throw(env, "ftuneCopy: out of memory");
-  std::memcpy(data, src.data, src.bytes);
-  TF_Tensor *tensor = TF_NewTensor(
-      src.dtype, shape.data(), dims, data, src.bytes, [](void *d, size_t, void *) { std::free(d); }, nullptr);
-  TFE_TensorHandle *handle = TFE_NewTensorHandle(tensor, st.s);
-  TF_DeleteTensor(tensor);  // the handle holds the memory now
-  if (!st.ok()) return Throw(env, std::string("ftuneCopy: ") + TF_Message(st.s));
+  std::vector<int64_t> shape;
+  if (!ShapeOf(found->second, &shape, &error)) return Throw(env, "ftuneCopy: " + error);
+  TFE_TensorHandle *handle = NewHostTensor(
+      src.dtype, shape, src.bytes, [&](void *data) { std::memcpy(data, src.data, src.bytes); }, &error);
+  if (handle == nullptr) return Throw(env, "ftuneCopy: " + error);
   return backend->GenerateOutputTensorInfo(env, handle);
 }
 
@@ -337,11 +245,24 @@ napi_value FtuneOps::AdamW(napi_env env, napi_callback_info info) {
   return shared;
 }
 
+TFE_TensorHandle *FtuneOps::HandleOf(TFJSBackend *backend, int32_t id) {
+  auto found = backend->tfe_handle_map_.find(id);
+  return found == backend->tfe_handle_map_.end() ? nullptr : found->second;
+}
+
+napi_value FtuneOps::OutputInfo(napi_env env, TFJSBackend *backend, TFE_TensorHandle *handle) {
+  return backend->GenerateOutputTensorInfo(env, handle);
+}
+
 void FtuneOps::Register(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"ftuneCopy", nullptr, Copy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ftuneSumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ftuneAdamW", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneLayerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneLayerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneGeluNew", nullptr, GeluNew, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneGeluNewGrad", nullptr, GeluNewGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
 }

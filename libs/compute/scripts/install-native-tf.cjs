@@ -9,7 +9,8 @@
 // serves the CPU and the GPU.
 // The finished package is cached outside the repository and linked into node_modules on every later install.
 // The addon is built with ftune's native ops compiled in (libs/compute/native: a fused in-place AdamW step and a
-// sum of squares, reached from libs/trainer/src/optim/native-ops.ts); the cache key carries a hash of their sources.
+// sum of squares, reached from libs/trainer/src/optim/native-ops.ts; LayerNorm and gelu_new forward and backward,
+// reached from libs/model-gpt-neo/src/ops/native-kernels.ts); the cache key carries a hash of their sources.
 // Never fails the install: on any error it prints a warning and exits 0 (the backend chooser then uses wasm).
 // Run from the root package.json `postinstall`, and from `dependencies` (npm runs that after any change to
 // node_modules, e.g. `npm install <pkg>`, which prunes this package as extraneous). `FTUNE_NATIVE_TF=skip` turns it off,
@@ -34,7 +35,7 @@ const cacheRoot =
 const cacheDir = path.join(cacheRoot, 'tfjs-node');
 const downloadsDir = path.join(cacheDir, 'downloads');
 const nativeDir = path.join(__dirname, '..', 'native');
-const NATIVE_SOURCES = ['ftune_ops.h', 'ftune_ops.cc'];
+const NATIVE_SOURCES = ['ftune_host.h', 'ftune_ops.h', 'ftune_ops.cc', 'ftune_fused.cc'];
 /** Changes with ftune's native sources and with how they are patched in (this file); 'missing' without them (the build then fails with a warning). */
 const nativeHash = (() => {
   const h = crypto.createHash('sha256');
@@ -176,7 +177,8 @@ function patchOnce(pkgDir, file, from, to) {
 /** Compiles ftune's native ops into the addon: the sources beside the binding's, registered with its exports. */
 function addNativeOps(pkgDir) {
   for (const f of NATIVE_SOURCES) fs.copyFileSync(path.join(nativeDir, f), path.join(pkgDir, 'binding', f));
-  patchOnce(pkgDir, 'binding.gyp', "'binding/tfjs_binding.cc'", "'binding/tfjs_binding.cc',\n      'binding/ftune_ops.cc'");
+  const compiled = NATIVE_SOURCES.filter((f) => f.endsWith('.cc')).map((f) => `'binding/${f}'`);
+  patchOnce(pkgDir, 'binding.gyp', "'binding/tfjs_binding.cc'", ["'binding/tfjs_binding.cc'", ...compiled].join(',\n      '));
   // the ops resolve tensor ids through the backend's handle map
   patchOnce(pkgDir, 'binding/tfjs_backend.h', 'class TFJSBackend {\n public:', 'class TFJSBackend {\n  friend class FtuneOps;\n\n public:');
   patchOnce(pkgDir, 'binding/tfjs_binding.cc', '#include "utils.h"\n', '#include "utils.h"\n#include "ftune_ops.h"\n');

@@ -7,17 +7,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, nativeOps } from '@ftune/trainer';
 import { replayGoldenAdamW } from '@ftune/trainer/src/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBackend, probeNative } from './backends';
+import { probeNative } from './backends';
+import { loadNativeOps } from './testing/native';
 import { maxRelDiff, seeded } from './testing/parity';
 
 const nativeMissing = probeNative();
 let opsMissing: string | undefined = nativeMissing;
 
 beforeAll(async () => {
-  await loadBackend('cpu');
-  if (nativeMissing) return;
-  await loadBackend('tensorflow');
-  if (!nativeOps()) opsMissing = 'this tfjs-node build has no ftune ops (reinstall: npm run install:native-tf)';
+  opsMissing = await loadNativeOps(() => nativeOps() !== undefined, 'ftune ops');
 });
 
 // names decide the decay group: matrices decay, biases and LayerNorm weights do not

@@ -5,6 +5,7 @@ export type { GPTNeoBatch, LossTerms, ParamSpec, ParamKind } from './model';
 export type { GenerateOptions } from './sampling';
 export { validateGenerateOptions } from './sampling';
 export { createModel } from './create';
+export { FUSED_KERNELS, nativeCpuBackend, type NativeKernelBackend, type NativeTensorInfo } from './ops/native-kernels';
 export { loadModel, loadWeightsInto, saveModel, readHfConfig, TOKENIZER_FILES } from './io';
 export type { SaveOptions } from './io';
 export { isModelFolder, loadModelFolder, mergeAdapterFolder, modelSources, openModelFolder, ownTokenizerDir, type OpenedModelFolder } from './folder';

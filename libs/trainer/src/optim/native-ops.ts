@@ -11,28 +11,16 @@
 // not from JavaScript), be the only tensor on its dataId (checked by `isPrivate`), and the native step itself
 // refuses memory that any other live tensor overlaps, naming those tensors so the caller copies them first.
 import * as tf from '@tensorflow/tfjs-core';
-
-interface TensorInfo {
-  id: number;
-  shape: number[];
-  dtype: number;
-}
+import { type NativeKernelBackend, type NativeTensorInfo, nativeCpuBackend } from '@ftune/model-gpt-neo';
 
 /** The parts of tfjs-node's binding that ftune's ops add. */
 interface FtuneBinding {
-  ftuneCopy(id: number): TensorInfo;
+  ftuneCopy(id: number): NativeTensorInfo;
   ftuneSumSquares(ids: number[]): number;
   ftuneAdamW(params: number[], grads: number[], m: number[], v: number[], keep: number[], scalars: number[]): number[];
-  isUsingGpuDevice(): boolean;
 }
 
-/** The parts of tfjs-node's NodeJSKernelBackend used here. */
-export interface NodeBackendLike {
-  binding: Partial<FtuneBinding>;
-  getInputTensorIds(tensors: tf.Tensor[]): number[];
-  createOutputTensor(info: TensorInfo): tf.Tensor;
-  refCount(dataId: object): number;
-}
+const OPS = ['ftuneCopy', 'ftuneSumSquares', 'ftuneAdamW'] as const;
 
 /** The AdamW constants of one step (see AdamW in libs/trainer/src/optim/adamw.ts for their derivation). */
 export interface FusedAdamWScalars {
@@ -72,30 +60,14 @@ export interface NativeOps {
 const privateData = new WeakSet<object>();
 
 /** The native ops of `backend` (the active one by default), or undefined where it lacks them. */
-export function nativeOps(backend: unknown = activeNativeBackend()): NativeOps | undefined {
-  const node = backend as NodeBackendLike | undefined;
-  const b = node?.binding;
-  if (
-    !b ||
-    typeof b.ftuneCopy !== 'function' ||
-    typeof b.ftuneSumSquares !== 'function' ||
-    typeof b.ftuneAdamW !== 'function' ||
-    typeof node.getInputTensorIds !== 'function' ||
-    typeof node.createOutputTensor !== 'function' ||
-    (typeof b.isUsingGpuDevice === 'function' && b.isUsingGpuDevice())
-  ) {
-    return undefined;
-  }
-  return new BindingOps(node, b as FtuneBinding);
-}
-
-function activeNativeBackend(): unknown {
-  return tf.getBackend() === 'tensorflow' ? tf.backend() : undefined;
+export function nativeOps(backend?: unknown): NativeOps | undefined {
+  const native = nativeCpuBackend<FtuneBinding>(OPS, backend); // undefined: the active backend
+  return native && new BindingOps(native.backend, native.binding);
 }
 
 class BindingOps implements NativeOps {
   constructor(
-    private readonly backend: NodeBackendLike,
+    private readonly backend: NativeKernelBackend,
     private readonly binding: FtuneBinding,
   ) {}
 

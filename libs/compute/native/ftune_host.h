@@ -1,0 +1,143 @@
+// Helpers shared by ftune's native ops (ftune_ops.cc, ftune_fused.cc): tensors by id in host memory, new output
+// tensors over memory of their own, errors thrown to JavaScript, and work spread over the process's threads.
+#ifndef FTUNE_HOST_H_
+#define FTUNE_HOST_H_
+
+#include <node_api.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tensorflow/c/c_api.h"
+#include "tensorflow/c/eager/c_api.h"
+#include "tensorflow/c/eager/c_api_experimental.h"
+#include "tfjs_backend.h"
+
+namespace tfnodejs {
+namespace ftune {
+
+struct Status {
+  TF_Status *s = TF_NewStatus();
+  Status() = default;
+  Status(const Status &) = delete;
+  Status &operator=(const Status &) = delete;
+  ~Status() { TF_DeleteStatus(s); }
+  bool ok() const { return TF_GetCode(s) == TF_OK; }
+};
+
+inline napi_value Throw(napi_env env, const std::string &message) {
+  napi_throw_error(env, nullptr, ("ftune native ops: " + message).c_str());
+  return nullptr;
+}
+
+inline TFJSBackend *BackendOf(napi_env env) {
+  void *data = nullptr;
+  if (napi_get_instance_data(env, &data) != napi_ok) return nullptr;
+  return static_cast<TFJSBackend *>(data);
+}
+
+/** A tensor's memory in the host. */
+struct Buffer {
+  int32_t id = -1;
+  TFE_TensorHandle *handle = nullptr;
+  char *data = nullptr;
+  size_t bytes = 0;
+  int64_t elements = 0;
+  TF_DataType dtype = TF_FLOAT;
+};
+
+/** Fills `out` for a handle whose memory is on the host CPU, else returns false with the reason. */
+inline bool Locate(TFE_TensorHandle *h, Buffer *out, std::string *error) {
+  Status st;
+  const char *device = TFE_TensorHandleBackingDeviceName(h, st.s);
+  if (!st.ok() || device == nullptr) {
+    *error = std::string("no device: ") + TF_Message(st.s);
+    return false;
+  }
+  if (std::strstr(device, ":CPU:") == nullptr) {
+    *error = std::string("the tensor is not in host memory but on ") + device;
+    return false;
+  }
+  out->handle = h;
+  out->dtype = TFE_TensorHandleDataType(h);
+  if (out->dtype == TF_STRING || out->dtype == TF_RESOURCE || out->dtype == TF_VARIANT) {
+    *error = "the tensor is not of a plain numeric type";
+    return false;
+  }
+  out->elements = TFE_TensorHandleNumElements(h, st.s);
+  if (st.ok()) out->bytes = TFE_TensorHandleDeviceMemorySize(h, st.s);
+  if (st.ok()) out->data = static_cast<char *>(TFE_TensorHandleDevicePointer(h, st.s));
+  if (!st.ok()) {
+    *error = TF_Message(st.s);
+    return false;
+  }
+  return true;
+}
+
+/** A tensor's shape, or false with the reason. */
+inline bool ShapeOf(TFE_TensorHandle *h, std::vector<int64_t> *shape, std::string *error) {
+  Status st;
+  const int dims = TFE_TensorHandleNumDims(h, st.s);
+  shape->assign(std::max(dims, 0), 0);
+  for (int d = 0; st.ok() && d < dims; ++d) (*shape)[d] = TFE_TensorHandleDim(h, d, st.s);
+  if (!st.ok()) *error = TF_Message(st.s);
+  return st.ok();
+}
+
+/** A new host tensor of `shape` over freshly allocated, 64-byte aligned memory, filled by `fill(data)`. */
+template <typename Fill>
+TFE_TensorHandle *NewHostTensor(TF_DataType dtype, const std::vector<int64_t> &shape, size_t bytes, Fill fill,
+                                std::string *error) {
+  const size_t alloc = ((std::max<size_t>(bytes, 1) + 63) / 64) * 64;
+  void *data = std::aligned_alloc(64, alloc);
+  if (data == nullptr) {
+    *error = "out of memory";
+    return nullptr;
+  }
+  fill(data);
+  TF_Tensor *tensor = TF_NewTensor(
+      dtype, shape.data(), static_cast<int>(shape.size()), data, bytes, [](void *d, size_t, void *) { std::free(d); },
+      nullptr);
+  Status st;
+  TFE_TensorHandle *handle = TFE_NewTensorHandle(tensor, st.s);
+  TF_DeleteTensor(tensor);  // the handle holds the memory now
+  if (!st.ok()) {
+    *error = TF_Message(st.s);
+    return nullptr;
+  }
+  return handle;
+}
+
+/** The threads this process may run on. */
+inline unsigned Threads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  unsigned n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : std::thread::hardware_concurrency();
+  return std::max(1u, std::min(n, 64u));
+}
+
+/** Runs body(unit, thread) for every unit in [0, units) over the process's threads. */
+template <typename Body>
+void ParallelFor(size_t units, unsigned threads, Body body) {
+  threads = static_cast<unsigned>(std::min<size_t>(threads, units));
+  std::atomic<size_t> next{0};
+  auto work = [&](unsigned t) {
+    for (size_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) body(u, t);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto &th : pool) th.join();
+}
+
+}  // namespace ftune
+}  // namespace tfnodejs
+
+#endif  // FTUNE_HOST_H_

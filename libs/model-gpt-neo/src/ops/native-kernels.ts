@@ -1,0 +1,150 @@
+// LayerNorm and gelu_new as fused native kernels on tfjs-node's CPU backend: ftune's ops compiled into the addon
+// (libs/compute/native/ftune_fused.cc, by libs/compute/scripts/install-native-tf.cjs), each one pass over its
+// tensors where the composed ops take a dozen small kernels. Registered as tfjs kernels of the 'tensorflow'
+// backend (so tf.profile and the engine's memory accounting see them); norm-gelu.ts uses them where
+// `fusedKernels()` says so and keeps its tensor-op path everywhere else (wasm, cpu, GPU, an addon without them).
+// Also the accessor of the native backend's binding that the trainer's native ops (AdamW) share.
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A tensor the binding made: its id in the binding, shape and TF dtype code. */
+export interface NativeTensorInfo {
+  id: number;
+  shape: number[];
+  dtype: number;
+}
+
+/** The parts of tfjs-node's NodeJSKernelBackend that ftune's native ops use. */
+export interface NativeKernelBackend {
+  binding: object;
+  getInputTensorIds(tensors: tf.Tensor[]): number[];
+  createOutputTensor(info: NativeTensorInfo): tf.Tensor;
+  refCount(dataId: object): number;
+}
+
+/** The backend tensor ops run on now, where it is tfjs-node's ('tensorflow'). */
+function activeNativeBackend(): unknown {
+  return tf.getBackend() === 'tensorflow' ? tf.backend() : undefined;
+}
+
+/** Whether a backend computes on a GPU, asked once per backend. */
+const onGpu = new WeakMap<object, boolean>();
+
+/**
+ * `backend` (the active one by default) and its binding typed as `B`, where it is tfjs-node's backend on the CPU
+ * and the binding has every function in `names`; undefined on any other backend, on a GPU, or with an addon
+ * built without them.
+ */
+export function nativeCpuBackend<B>(
+  names: readonly string[],
+  backend: unknown = activeNativeBackend(),
+): { backend: NativeKernelBackend; binding: B } | undefined {
+  const node = backend as Partial<NativeKernelBackend> | undefined;
+  const binding = node?.binding as Record<string, unknown> | undefined;
+  if (
+    !node ||
+    !binding ||
+    typeof node.getInputTensorIds !== 'function' ||
+    typeof node.createOutputTensor !== 'function' ||
+    names.some((n) => typeof binding[n] !== 'function')
+  ) {
+    return undefined;
+  }
+  let gpu = onGpu.get(node);
+  if (gpu === undefined) {
+    gpu = typeof binding.isUsingGpuDevice === 'function' && (binding.isUsingGpuDevice as () => boolean)() === true;
+    onGpu.set(node, gpu);
+  }
+  return gpu ? undefined : { backend: node as NativeKernelBackend, binding: binding as B };
+}
+
+/** The fused ops of the binding (see libs/compute/native/ftune_ops.h); arguments are tensor ids. */
+interface FusedBinding {
+  ftuneLayerNorm(x: number, weight: number, bias: number, eps: number): NativeTensorInfo[];
+  ftuneLayerNormGrad(dy: number, x: number, weight: number, mean: number, rstd: number): NativeTensorInfo[];
+  ftuneGeluNew(x: number): NativeTensorInfo[];
+  ftuneGeluNewGrad(dy: number, x: number): NativeTensorInfo[];
+}
+
+const FUSED_OPS = ['ftuneLayerNorm', 'ftuneLayerNormGrad', 'ftuneGeluNew', 'ftuneGeluNewGrad'] as const;
+
+/** The kernels' names, as tf.profile reports them. */
+export const FUSED_KERNELS = {
+  layerNorm: 'FtuneLayerNorm',
+  layerNormGrad: 'FtuneLayerNormGrad',
+  gelu: 'FtuneGeluNew',
+  geluGrad: 'FtuneGeluNewGrad',
+} as const;
+
+/** A kernel of the 'tensorflow' backend that passes its inputs, in `order`, to one fused op of the binding. */
+function fusedKernel(
+  kernelName: string,
+  order: readonly string[],
+  call: (binding: FusedBinding, ids: number[], attrs: tf.NamedAttrMap) => NativeTensorInfo[],
+  single: boolean,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'tensorflow',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const node = backend as unknown as NativeKernelBackend;
+      const ids = node.getInputTensorIds(order.map((name) => inputs[name] as tf.Tensor));
+      const outputs = call(node.binding as unknown as FusedBinding, ids, attrs ?? {}).map((info) => node.createOutputTensor(info));
+      return single ? outputs[0] : outputs;
+    },
+  };
+}
+
+const KERNELS: tf.KernelConfig[] = [
+  fusedKernel(FUSED_KERNELS.layerNorm, ['x', 'weight', 'bias'], (b, [x, w, bias], a) => b.ftuneLayerNorm(x, w, bias, a.eps as number), false),
+  fusedKernel(FUSED_KERNELS.layerNormGrad, ['dy', 'x', 'weight', 'mean', 'rstd'], (b, ids) => b.ftuneLayerNormGrad(ids[0], ids[1], ids[2], ids[3], ids[4]), false),
+  fusedKernel(FUSED_KERNELS.gelu, ['x'], (b, [x]) => b.ftuneGeluNew(x), true),
+  fusedKernel(FUSED_KERNELS.geluGrad, ['dy', 'x'], (b, [dy, x]) => b.ftuneGeluNewGrad(dy, x), true),
+];
+
+/** Whether the fused kernels serve the active backend (registering them on first use). */
+export function fusedKernels(): boolean {
+  if (!nativeCpuBackend(FUSED_OPS)) return false;
+  for (const k of KERNELS) if (!tf.getKernel(k.kernelName, k.backendName)) tf.registerKernel(k);
+  return true;
+}
+
+/** Whether `t` is float32 with the shape `shape`. */
+function isFloat(t: tf.Tensor, shape: readonly number[]): boolean {
+  return t.dtype === 'float32' && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
+}
+
+/** Whether the fused LayerNorm takes these arguments: float32, x (..., C) with C ≥ 1, weight and bias (C). */
+export function fusedLayerNormFits(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): boolean {
+  const c = x.shape[x.rank - 1];
+  return x.rank >= 1 && c >= 1 && isFloat(x, x.shape) && isFloat(weight, [c]) && isFloat(bias, [c]) && Number.isFinite(eps) && eps >= 0;
+}
+
+/** LayerNorm over the last axis with the fused kernels, gradients for x, weight and bias (see norm-gelu.ts). */
+export function fusedLayerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [y, mean, rstd] = tf.engine().runKernel(FUSED_KERNELS.layerNorm, { x: input, weight: w, bias: b }, { eps }) as tf.Tensor[];
+    save([input, w, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, m, r] = saved;
+        return tf.engine().runKernel(FUSED_KERNELS.layerNormGrad, { dy, x: xs, weight: ws, mean: m, rstd: r }, {}) as tf.Tensor[];
+      },
+    };
+  });
+  return f(x, weight, bias);
+}
+
+/** gelu_new with the fused kernels, its gradient computed from x alone (see norm-gelu.ts). */
+export function fusedGelu(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    return {
+      value: tf.engine().runKernel(FUSED_KERNELS.gelu, { x: input }, {}) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_KERNELS.geluGrad, { dy, x: saved[0] }, {}) as tf.Tensor,
+    };
+  });
+  return f(x);
+}
