@@ -9,9 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED_KERNELS, nativeCpuBackend } from '@ftune/model-gpt-neo';
+import { FUSED_KERNELS, loadModel, nativeCpuBackend } from '@ftune/model-gpt-neo';
 import { fusedGelu, fusedKernels, fusedLayerNorm } from '@ftune/model-gpt-neo/src/ops/native-kernels';
 import { gelu, layerNorm } from '@ftune/model-gpt-neo/src/ops/norm-gelu';
+import { GOLDEN_DIR, goldenBatch, goldenGradNames, goldenLayoutGrads, openGolden } from '@ftune/model-gpt-neo/src/testing/golden';
+import { relativeError } from '@ftune/model-gpt-neo/src/testing/relative-error';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { probeNative } from './backends';
 import { loadNativeOps } from './testing/native';
@@ -212,6 +214,36 @@ describe('the fused native LayerNorm and gelu_new', () => {
     const [ok] = binding.ftuneLayerNorm(ix, iw, ib, 1e-5).map((i) => backend.createOutputTensor(i));
     expect(Array.from(ok.dataSync())).toEqual(new Array(24).fill(0)); // a constant row normalises to 0 (then + bias)
     tf.dispose([ok, ...kept]);
+  });
+});
+
+describe('GPT-Neo against transformers (golden fixtures) on the native backend, through the fused kernels', () => {
+  it.each(['right', 'left'])('%s-padded batch: logits and loss within 1e-4, gradients within 1e-3', async (side) => {
+    if (opsMissing) return;
+    await tf.setBackend('tensorflow');
+    const golden = openGolden();
+    const model = loadModel(join(GOLDEN_DIR, 'tiny'));
+    try {
+      const batch = goldenBatch(golden, side);
+      const names = goldenGradNames(golden);
+      let logits: Float32Array = new Float32Array(0);
+      let loss = NaN;
+      let grads: Float32Array[] = [];
+      const profile = await tf.profile(() => {
+        logits = tf.tidy(() => model.logits(batch).dataSync() as Float32Array);
+        loss = model.loss(batch);
+        grads = goldenLayoutGrads(model, batch, names);
+      });
+      expect(Object.values(FUSED_KERNELS).filter((k) => !profile.kernelNames.includes(k))).toEqual([]);
+      expect(relativeError(logits, golden.readFloat32(`${side}.logits`))).toBeLessThan(1e-4);
+      const want = golden.readFloat32(`${side}.loss`)[0];
+      expect(Math.abs(loss - want) / want).toBeLessThan(1e-4);
+      const worst = names.map((n, i) => [n, relativeError(grads[i], golden.readFloat32(`${side}.grad.${n}`))] as const);
+      expect(worst.filter(([, e]) => e > 1e-3)).toEqual([]);
+    } finally {
+      model.dispose();
+      golden.close();
+    }
   });
 });
 

@@ -4,31 +4,17 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SafetensorsReader } from '@ftune/safetensors';
 import { loadModel } from './io';
 import { setExplicitTransposes } from './ops/matmul';
-import type { GPTNeoBatch } from './model';
+import { GOLDEN_DIR, goldenBatch, goldenGradNames, goldenLayoutGrads, openGolden } from './testing/golden';
 import { relativeError } from './testing/relative-error';
 
-const DIR = path.join(__dirname, '..', 'fixtures', 'gpt-neo');
-const golden = SafetensorsReader.open(path.join(DIR, 'golden.safetensors'));
-const GRADS = golden.names().filter((n) => n.startsWith('right.grad.')).map((n) => n.slice('right.grad.'.length));
-
-function batchOf(side: string): GPTNeoBatch {
-  const [B, T] = golden.info(`${side}.input_ids`).shape;
-  return {
-    batchSize: B,
-    seqLen: T,
-    inputIds: golden.readInt32(`${side}.input_ids`),
-    attentionMask: golden.readInt32(`${side}.attention_mask`),
-    labels: golden.readInt32(`${side}.labels`),
-    positionIds: golden.names().includes(`${side}.position_ids`) ? golden.readInt32(`${side}.position_ids`) : undefined,
-  };
-}
-
+const golden = openGolden();
+const GRADS = goldenGradNames(golden);
+const batchOf = (side: string) => goldenBatch(golden, side);
 
 describe('GPT-Neo against transformers (golden fixtures)', () => {
-  const model = loadModel(path.join(DIR, 'tiny'));
+  const model = loadModel(path.join(GOLDEN_DIR, 'tiny'));
   afterAll(() => {
     model.dispose();
     golden.close();
@@ -50,15 +36,7 @@ describe('GPT-Neo against transformers (golden fixtures)', () => {
       });
 
       it('matches the gradients of the mean loss within 1e-3', () => {
-        const vars = GRADS.map((n) => model.param(n));
-        const grads = tf.tidy(() => {
-          const { grads: g } = tf.variableGrads(() => {
-            const t = model.lossTerms(batch);
-            return tf.div(t.lossSum, t.tokens) as tf.Scalar;
-          }, vars);
-          // Linear weights are held [in, out]; HF's gradients are [out, in].
-          return GRADS.map((n) => (n.endsWith('proj.weight') || n.endsWith('c_fc.weight') ? tf.transpose(g[n]) : g[n]).dataSync());
-        });
+        const grads = goldenLayoutGrads(model, batch, GRADS);
         GRADS.forEach((n, i) => {
           expect(relativeError(grads[i], golden.readFloat32(`${side}.grad.${n}`)), n).toBeLessThan(1e-3);
         });

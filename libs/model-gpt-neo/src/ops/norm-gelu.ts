@@ -2,7 +2,9 @@
 // Differentiating the composed forward ops replays every one of them backwards (a LayerNorm took about 22 kernels
 // in the backward pass, gelu_new about 18, most over whole activations); the closed forms below take 11 and 9,
 // from values the forward pass keeps. The forward values are the same ops as before, so outputs are unchanged.
+// On the native CPU backend both run as fused native kernels instead (native-kernels.ts): one pass each way.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGelu, fusedKernels, fusedLayerNorm, fusedLayerNormFits } from './native-kernels';
 
 /** √(2/π), gelu_new's scale. */
 const GELU_A = Math.sqrt(2 / Math.PI);
@@ -14,6 +16,7 @@ const GELU_C = 0.044715;
  * x (..., C), weight and bias (C). Gradients for x, weight and bias.
  */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  if (fusedKernels() && fusedLayerNormFits(x, weight, bias, eps)) return fusedLayerNorm(x, weight, bias, eps);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const mean = tf.mean(input, -1, true); // (..., 1)
@@ -39,6 +42,7 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps:
 
 /** gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), with its derivative in closed form. */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && fusedKernels()) return fusedGelu(x);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const inner = tf.mul(tf.add(input, tf.mul(tf.mul(tf.mul(input, input), input), GELU_C)), GELU_A);
