@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -123,18 +125,85 @@ inline unsigned Threads() {
   return std::max(1u, std::min(n, 64u));
 }
 
-/** Runs body(unit, thread) for every unit in [0, units) over the process's threads. */
+/**
+ * Threads that stay for the life of the process and take units of work alongside the calling thread. A call
+ * returns once every unit is done; it never waits for a thread that has not started on any of them (on a busy
+ * machine one may not get a core for milliseconds), as joining freshly started threads would.
+ */
+class Pool {
+ public:
+  static Pool &Get() {
+    static Pool *pool = new Pool(Threads() - 1);  // never destroyed: its threads end with the process
+    return *pool;
+  }
+
+  template <typename Body>
+  void Run(size_t units, Body &body) {
+    std::unique_lock<std::mutex> running(run_, std::try_to_lock);
+    if (helpers_ == 0 || units <= 1 || !running.owns_lock()) {  // one unit, or a call from another thread: inline
+      for (size_t u = 0; u < units; ++u) body(u, 0);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      body_ = &body;
+      call_ = [](void *b, size_t u, unsigned t) { (*static_cast<Body *>(b))(u, t); };
+      units_ = units;
+      next_.store(0, std::memory_order_relaxed);
+      ++generation_;
+    }
+    wake_.notify_all();
+    Work(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    body_ = nullptr;  // a thread waking from now on finds nothing to do
+    idle_.wait(lock, [&] { return inside_ == 0; });
+  }
+
+ private:
+  explicit Pool(unsigned helpers) : helpers_(helpers) {
+    for (unsigned t = 1; t <= helpers; ++t) std::thread([this, t] { Loop(t); }).detach();
+  }
+
+  void Work(unsigned t) {
+    for (size_t u; (u = next_.fetch_add(1, std::memory_order_relaxed)) < units_;) call_(body_, u, t);
+  }
+
+  void Loop(unsigned t) {
+    std::unique_lock<std::mutex> lock(mu_);
+    uint64_t seen = 0;
+    for (;;) {
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (body_ == nullptr) continue;
+      ++inside_;
+      lock.unlock();
+      Work(t);
+      lock.lock();
+      if (--inside_ == 0) idle_.notify_all();
+    }
+  }
+
+  const unsigned helpers_;
+  std::mutex run_;  // one call at a time
+  std::mutex mu_;
+  std::condition_variable wake_, idle_;
+  void *body_ = nullptr;
+  void (*call_)(void *, size_t, unsigned) = nullptr;
+  size_t units_ = 0;
+  std::atomic<size_t> next_{0};
+  uint64_t generation_ = 0;
+  int inside_ = 0;
+};
+
+/** Runs body(unit, thread) for every unit in [0, units): on the calling thread alone when `threads` is 1, else
+ * over the process's threads. */
 template <typename Body>
 void ParallelFor(size_t units, unsigned threads, Body body) {
-  threads = static_cast<unsigned>(std::min<size_t>(threads, units));
-  std::atomic<size_t> next{0};
-  auto work = [&](unsigned t) {
-    for (size_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) body(u, t);
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto &th : pool) th.join();
+  if (threads <= 1) {
+    for (size_t u = 0; u < units; ++u) body(u, 0);
+    return;
+  }
+  Pool::Get().Run(units, body);
 }
 
 }  // namespace ftune
