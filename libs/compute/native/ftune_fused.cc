@@ -32,8 +32,9 @@ constexpr float kGeluC = 0.044715f;
 
 /** A float32 host tensor given by id. */
 struct Arg {
-  explicit Arg(const char *n) : name(n) {}
+  explicit Arg(const char *n, TF_DataType t = TF_FLOAT) : name(n), dtype(t) {}
   const char *name;
+  TF_DataType dtype;  // what the op takes: float32, or int32 where the name says so
   const float *data = nullptr;
   std::vector<int64_t> shape;
   int64_t elements = 0;
@@ -54,7 +55,7 @@ bool ReadTensor(napi_env env, TFJSBackend *backend, napi_value value, const char
     Buffer buffer;
     if (handle == nullptr) error = "no live tensor has this id";
     else if (!Locate(handle, &buffer, &error) || !ShapeOf(handle, &out->shape, &error)) {
-    } else if (buffer.dtype != TF_FLOAT) error = "the tensor is not float32";
+    } else if (buffer.dtype != out->dtype) error = out->dtype == TF_INT32 ? "the tensor is not int32" : "the tensor is not float32";
     if (error.empty()) {
       out->data = reinterpret_cast<const float *>(buffer.data);
       out->elements = buffer.elements;
@@ -153,7 +154,7 @@ bool Begin(napi_env env, napi_callback_info info, const char *op, std::initializ
   }
   size_t i = 0;
   for (const char *name : tensors) {
-    call->in.emplace_back(name);
+    call->in.emplace_back(name, std::strcmp(name, "targets") == 0 ? TF_INT32 : TF_FLOAT);
     if (!ReadTensor(env, call->backend, args[i++], op, &call->in.back())) return false;
   }
   for (size_t k = 0; k < numbers; ++k) call->numbers[k] = args[i++];
@@ -304,6 +305,44 @@ FTUNE_CLONES void GeluGradRange(const float *__restrict__ dy, const float *__res
   }
 }
 
+/** The largest value of a row, in 16 lanes (NaN compares false, so it is skipped unless the row starts with it). */
+FTUNE_CLONES float RowMax(const float *__restrict__ x, size_t n) {
+  constexpr size_t kLanes = 16;
+  float m = x[0];
+  size_t j = 0;
+  if (n >= kLanes) {
+    float lane[kLanes];
+    for (size_t l = 0; l < kLanes; ++l) lane[l] = x[l];
+    for (j = kLanes; j + kLanes <= n; j += kLanes) {
+      for (size_t l = 0; l < kLanes; ++l) lane[l] = x[j + l] > lane[l] ? x[j + l] : lane[l];
+    }
+    for (size_t l = 0; l < kLanes; ++l) m = lane[l] > m ? lane[l] : m;
+  }
+  for (; j < n; ++j) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+/** Σ e^(x − shift) over a row: 16 float lanes, added in double at the end. */
+FTUNE_CLONES double RowSumExp(const float *__restrict__ x, size_t n, float shift) {
+  constexpr size_t kLanes = 16;
+  float lane[kLanes] = {0};
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) lane[l] += Exp(x[j + l] - shift);
+  }
+  double sum = 0;
+  for (; j < n; ++j) sum += Exp(x[j] - shift);
+  for (size_t l = 0; l < kLanes; ++l) sum += lane[l];
+  return sum;
+}
+
+/** d = e^(x − lse)·dy over a row (softmax times dy), then d[target] −= dy. */
+FTUNE_CLONES void SoftmaxGradRow(const float *__restrict__ x, size_t n, float lse, float dy, int32_t target,
+                                 float *__restrict__ d) {
+  for (size_t j = 0; j < n; ++j) d[j] = Exp(x[j] - lse) * dy;
+  d[target] -= dy;
+}
+
 /** Units of kUnitElements over n elements: [begin, end) of unit u. */
 size_t ElementUnits(int64_t n) { return (static_cast<size_t>(n) + kUnitElements - 1) / kUnitElements; }
 
@@ -313,6 +352,30 @@ void ParallelElements(int64_t n, Range range) {
     const size_t begin = u * kUnitElements;
     range(begin, std::min(static_cast<size_t>(n), begin + kUnitElements));
   });
+}
+
+/**
+ * Checks logits (N, V) with V >= 1 and targets (N) of ids in [0, V), throwing with the first offending entry; sets
+ * N and V.
+ */
+bool LogitsAndTargets(napi_env env, const char *op, const Arg &logits, const Arg &targets, int64_t *rows,
+                      int64_t *cols) {
+  if (logits.shape.size() != 2 || logits.shape[1] < 1) {
+    Throw(env, std::string(op) + ": logits must have shape [N, V] with V >= 1, not " + ShapeText(logits.shape));
+    return false;
+  }
+  *rows = logits.shape[0];
+  *cols = logits.shape[1];
+  if (!ShapeIs(env, op, targets, {*rows}, "one per logits row")) return false;
+  const int32_t *t = reinterpret_cast<const int32_t *>(targets.data);
+  for (int64_t i = 0; i < *rows; ++i) {
+    if (t[i] < 0 || t[i] >= *cols) {
+      Throw(env, std::string(op) + ": targets[" + std::to_string(i) + "] is " + std::to_string(t[i]) +
+                     ", outside the vocabulary [0, " + std::to_string(*cols) + ")");
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -393,6 +456,50 @@ napi_value FtuneOps::GeluNewGrad(napi_env env, napi_callback_info info) {
   return Finish(env, call, {x.shape}, [&](const std::vector<float *> &out) {
     ParallelElements(x.elements, [&](size_t begin, size_t end) {
       GeluGradRange(dy.data + begin, x.data + begin, out[0] + begin, end - begin);
+    });
+  });
+}
+
+napi_value FtuneOps::CrossEntropy(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!Begin(env, info, "ftuneCrossEntropy", {"logits", "targets"}, 0, &call)) return nullptr;
+  const Arg &logits = call.in[0], &targets = call.in[1];
+  int64_t rows = 0, cols = 0;
+  if (!LogitsAndTargets(env, call.op, logits, targets, &rows, &cols)) return nullptr;
+  const int32_t *t = reinterpret_cast<const int32_t *>(targets.data);
+  return Finish(env, call, {{rows}, {rows}, {rows}}, [&](const std::vector<float *> &out) {
+    const size_t n = static_cast<size_t>(cols);
+    ForRowUnits(rows, cols, [&](size_t, size_t begin, size_t end) {
+      for (size_t row = begin; row < end; ++row) {
+        const float *x = logits.data + row * n;
+        const float max = RowMax(x, n);
+        size_t at = 0;
+        while (at + 1 < n && !(x[at] == max)) ++at;  // the first index of the maximum, as TensorFlow's ArgMax
+        const double log_sum = std::log(RowSumExp(x, n, max));
+        out[0][row] = static_cast<float>(log_sum - (static_cast<double>(x[t[row]]) - max));  // −log softmax[target]
+        out[1][row] = static_cast<float>(max + log_sum);                                     // log Σ e^x
+        out[2][row] = static_cast<float>(at);
+      }
+    });
+  });
+}
+
+napi_value FtuneOps::CrossEntropyGrad(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!Begin(env, info, "ftuneCrossEntropyGrad", {"logits", "targets", "lse", "dy"}, 0, &call)) return nullptr;
+  const Arg &logits = call.in[0], &targets = call.in[1], &lse = call.in[2], &dy = call.in[3];
+  int64_t rows = 0, cols = 0;
+  if (!LogitsAndTargets(env, call.op, logits, targets, &rows, &cols)) return nullptr;
+  if (!ShapeIs(env, call.op, lse, {rows}, "one per logits row") || !ShapeIs(env, call.op, dy, {rows}, "one per logits row")) {
+    return nullptr;
+  }
+  const int32_t *t = reinterpret_cast<const int32_t *>(targets.data);
+  return Finish(env, call, {logits.shape}, [&](const std::vector<float *> &out) {
+    const size_t n = static_cast<size_t>(cols);
+    ForRowUnits(rows, cols, [&](size_t, size_t begin, size_t end) {
+      for (size_t row = begin; row < end; ++row) {
+        SoftmaxGradRow(logits.data + row * n, n, lse.data[row], dy.data[row], t[row], out[0] + row * n);
+      }
     });
   });
 }

@@ -263,6 +263,8 @@ void FtuneOps::Register(napi_env env, napi_value exports) {
       {"ftuneLayerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ftuneGeluNew", nullptr, GeluNew, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ftuneGeluNewGrad", nullptr, GeluNewGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneCrossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneCrossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
 }

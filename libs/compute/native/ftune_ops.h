@@ -48,6 +48,12 @@ class FtuneOps {
   static napi_value GeluNew(napi_env env, napi_callback_info info);
   // ftuneGeluNewGrad(dy, x) -> dx = dy * d gelu_new(x) / dx.
   static napi_value GeluNewGrad(napi_env env, napi_callback_info info);
+  // ftuneCrossEntropy(logits, targets) -> [nll, lse, argmax]: logits (N, V) float32, targets (N) int32 in [0, V);
+  // per row nll = log sum exp(x) - x[target], lse = log sum exp(x) (all the gradient needs besides the logits) and
+  // argmax = the first index of the row's maximum (as a float). Two passes over each row; nothing N x V is made.
+  static napi_value CrossEntropy(napi_env env, napi_callback_info info);
+  // ftuneCrossEntropyGrad(logits, targets, lse, dy) -> (N, V): (softmax(x) - onehot(target)) * dy per row, one pass.
+  static napi_value CrossEntropyGrad(napi_env env, napi_callback_info info);
 };
 
 }  // namespace tfnodejs

@@ -13,7 +13,7 @@ import { IGNORE_INDEX } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, validateConfig } from './config';
 import { LoraAdapters, type LoraConfig } from './lora';
-import { crossEntropy } from './ops/cross-entropy';
+import { crossEntropyAndArgmax } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
 import { gelu, layerNorm } from './ops/norm-gelu';
@@ -555,14 +555,14 @@ export class GPTNeoModel {
     const rows = t.positions.length === L.B * L.T ? h : embedding(h, tf.tensor1d(t.positions, 'int32')); // (M, C)
     const logits = this.head(rows); // (M, V)
     const targetT = tf.tensor1d(t.targets, 'int32');
-    return { ...t, logits, targetT, nll: crossEntropy(logits, targetT) };
+    return { ...t, logits, targetT, ...crossEntropyAndArgmax(logits, targetT) };
   }
 
   /** Loss terms for one batch, inside the caller's tf.tidy / variableGrads (HF next-token shift, −100 ignored). */
   lossTerms(batch: GPTNeoBatch, options: { training?: boolean } = {}): LossTerms {
-    const { logits, nll, targetT, weights, count } = this.tokenLosses(batch, options.training ?? false);
+    const { logits, nll, argmax, targetT, weights, count } = this.tokenLosses(batch, options.training ?? false);
     const lossSum = tf.sum(tf.mul(nll, tf.tensor1d(weights))) as tf.Scalar;
-    const hits = tf.cast(tf.equal(tf.argMax(logits, 1), targetT), 'float32');
+    const hits = tf.cast(tf.equal(argmax ?? tf.argMax(logits, 1), targetT), 'float32');
     const correct = count === 0 ? tf.scalar(0) : (tf.sum(hits) as tf.Scalar); // the stand-in row never counts
     return { lossSum, tokens: tf.scalar(count), correct };
   }

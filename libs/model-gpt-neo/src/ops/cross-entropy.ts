@@ -2,6 +2,19 @@
 // Avoids materialising log-softmax for the backward pass and tfjs' gather gradient (slow on cpu, absent on wasm).
 // Numerically stable: everything is computed relative to the row maximum. Targets must be valid ids; mask ignored rows outside.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedCrossEntropy, fusedCrossEntropyFits, fusedKernels } from './native-kernels';
+
+/**
+ * crossEntropy, and where the native backend's fused kernel computes it (./native-kernels.ts), each row's first
+ * argmax as well (int32), which that kernel finds on its way; undefined elsewhere.
+ */
+export function crossEntropyAndArgmax(logits: tf.Tensor, targets: tf.Tensor): { nll: tf.Tensor; argmax?: tf.Tensor } {
+  if (fusedKernels() && fusedCrossEntropyFits(logits, targets)) {
+    const { nll, argmax } = fusedCrossEntropy(logits, targets);
+    return { nll, argmax: tf.cast(argmax, 'int32') };
+  }
+  return { nll: crossEntropy(logits, targets) };
+}
 
 /** −log softmax(logits)[n, targets[n]] for each row n: logits (N, V), targets (N) int32 in [0, V) → (N). */
 export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {

@@ -1,4 +1,4 @@
-// LayerNorm and gelu_new as fused native kernels on tfjs-node's CPU backend: ftune's ops compiled into the addon
+// LayerNorm, gelu_new and the softmax cross-entropy as fused native kernels on tfjs-node's CPU backend: ftune's ops compiled into the addon
 // (libs/compute/native/ftune_fused.cc, by libs/compute/scripts/install-native-tf.cjs), each one pass over its
 // tensors where the composed ops take a dozen small kernels. Registered as tfjs kernels of the 'tensorflow'
 // backend (so tf.profile and the engine's memory accounting see them); norm-gelu.ts uses them where
@@ -63,9 +63,18 @@ interface FusedBinding {
   ftuneLayerNormGrad(dy: number, x: number, weight: number, mean: number, rstd: number): NativeTensorInfo[];
   ftuneGeluNew(x: number): NativeTensorInfo[];
   ftuneGeluNewGrad(dy: number, x: number): NativeTensorInfo[];
+  ftuneCrossEntropy(logits: number, targets: number): NativeTensorInfo[];
+  ftuneCrossEntropyGrad(logits: number, targets: number, lse: number, dy: number): NativeTensorInfo[];
 }
 
-const FUSED_OPS = ['ftuneLayerNorm', 'ftuneLayerNormGrad', 'ftuneGeluNew', 'ftuneGeluNewGrad'] as const;
+const FUSED_OPS = [
+  'ftuneLayerNorm',
+  'ftuneLayerNormGrad',
+  'ftuneGeluNew',
+  'ftuneGeluNewGrad',
+  'ftuneCrossEntropy',
+  'ftuneCrossEntropyGrad',
+] as const;
 
 /** The kernels' names, as tf.profile reports them. */
 export const FUSED_KERNELS = {
@@ -73,6 +82,8 @@ export const FUSED_KERNELS = {
   layerNormGrad: 'FtuneLayerNormGrad',
   gelu: 'FtuneGeluNew',
   geluGrad: 'FtuneGeluNewGrad',
+  crossEntropy: 'FtuneCrossEntropy',
+  crossEntropyGrad: 'FtuneCrossEntropyGrad',
 } as const;
 
 /** A kernel of the 'tensorflow' backend that passes its inputs, in `order`, to one fused op of the binding. */
@@ -99,6 +110,13 @@ const KERNELS: tf.KernelConfig[] = [
   fusedKernel(FUSED_KERNELS.layerNormGrad, ['dy', 'x', 'weight', 'mean', 'rstd'], (b, ids) => b.ftuneLayerNormGrad(ids[0], ids[1], ids[2], ids[3], ids[4]), false),
   fusedKernel(FUSED_KERNELS.gelu, ['x'], (b, [x]) => b.ftuneGeluNew(x), true),
   fusedKernel(FUSED_KERNELS.geluGrad, ['dy', 'x'], (b, [dy, x]) => b.ftuneGeluNewGrad(dy, x), true),
+  fusedKernel(FUSED_KERNELS.crossEntropy, ['logits', 'targets'], (b, [l, t]) => b.ftuneCrossEntropy(l, t), false),
+  fusedKernel(
+    FUSED_KERNELS.crossEntropyGrad,
+    ['logits', 'targets', 'lse', 'dy'],
+    (b, ids) => b.ftuneCrossEntropyGrad(ids[0], ids[1], ids[2], ids[3]),
+    true,
+  ),
 ];
 
 /** Whether the fused kernels serve the active backend (registering them on first use). */
@@ -147,4 +165,36 @@ export function fusedGelu(x: tf.Tensor): tf.Tensor {
     };
   });
   return f(x);
+}
+
+/** Whether the fused cross-entropy takes these arguments: logits float32 (N, V) with V ≥ 1, targets int32 (N). */
+export function fusedCrossEntropyFits(logits: tf.Tensor, targets: tf.Tensor): boolean {
+  return (
+    logits.dtype === 'float32' &&
+    logits.rank === 2 &&
+    (logits.shape[1] ?? 0) >= 1 &&
+    targets.dtype === 'int32' &&
+    targets.rank === 1 &&
+    targets.shape[0] === logits.shape[0]
+  );
+}
+
+/**
+ * Per-row cross-entropy −log softmax(logits)[n, targets[n]] (N) and each row's first argmax (N, float32) with the
+ * fused kernels: a pass for the row maximum and one for Σ e^(x − max); the backward pass makes (softmax − onehot)·dy
+ * in one more, from the logits and the rows' log Σ e^x (no (N, V) intermediate is made or kept). The kernel runs in
+ * the caller's scope, so its argmax outlives the gradient wrapper, which passes the loss on and owns the gradient.
+ */
+export function fusedCrossEntropy(logits: tf.Tensor, targets: tf.Tensor): { nll: tf.Tensor; argmax: tf.Tensor } {
+  const [nll, lse, argmax] = tf.engine().runKernel(FUSED_KERNELS.crossEntropy, { logits, targets }, {}) as tf.Tensor[];
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x, lse, targets]);
+    return {
+      value: tf.clone(nll),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(FUSED_KERNELS.crossEntropyGrad, { logits: saved[0], targets: saved[2], lse: saved[1], dy }, {}) as tf.Tensor,
+    };
+  });
+  return { nll: f(logits), argmax };
 }
