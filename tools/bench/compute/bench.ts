@@ -2,7 +2,10 @@
 // by default; wasm, pure-JS cpu) beside PyTorch eager on CPU running the same model and step, plus the
 // matmul GFLOP/s of each against numpy -- all in one run on this machine, printed as tables with ratios and
 // each contender's model FLOPs utilisation (MFU: model FLOPs/s ÷ the best matmul measured here). Each
-// contender runs in its own process, one after the other.
+// contender runs in its own process, one after the other; with --repeat N (default 3) each shape's contenders run
+// N rounds, in alternating order, and the tables give each contender's median over the rounds and the median of
+// the rounds' ftune ÷ PyTorch ratios (each from two processes run back to back), so that a machine whose speed
+// drifts between processes moves both sides of a ratio alike.
 // The step, for both: forward, next-token cross-entropy on every position, backward, global-norm clipping
 // at 1.0, one AdamW update (lr 1e-4), on seeded random token ids. Shapes: each size (small: C 256, 4 layers;
 // gpt-neo-125m) at each batch (default 1 and 8) × seq (default 256); cpu runs one step of the first small shape.
@@ -10,7 +13,7 @@
 // outside the repository); without it the PyTorch rows are left out.
 // Usage: npx tsx tools/bench/compute/bench.ts [--sizes small,gpt-neo-125m] [--batches 1,8] [--seq 256]
 //          [--backends tensorflow,wasm,cpu] [--steps 3] [--python ~/.cache/ftune/golden-venv/bin/python]
-//          [--threads N] [--matmul 1024]
+//          [--threads N] [--matmul 1024] [--repeat 3]
 // Workers: bench.ts --worker train|matmul --backend NAME ... (prints one JSON line).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -73,6 +76,8 @@ function main(): void {
   const batches = opt('batches', '1,8').split(',').map(Number);
   const seq = Number(opt('seq', '256'));
   const steps = Number(opt('steps', '3'));
+  const repeat = Number(opt('repeat', '3'));
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a whole number >= 1, got ${opt('repeat', '3')}`);
   const threads = Number(opt('threads', String(availableParallelism())));
   const python = opt('python', join(homedir(), '.cache', 'ftune', 'golden-venv', 'bin', 'python'));
   const reference = join(__dirname, 'reference.py');
@@ -119,8 +124,23 @@ function main(): void {
     }
   }
   tasks.sort((a, b) => Number(a.label.startsWith('cpu ')) - Number(b.label.startsWith('cpu ')));
+  // rounds: every shape's contenders back to back, in alternating order; pure-JS cpu once
+  const runs = new Map<string, Result[]>(tasks.map((t) => [t.label, []]));
+  const ratios = new Map<string, number[]>(shapes.map((s) => [s.key, []]));
+  for (const { key } of shapes) {
+    const group = tasks.filter((t) => t.shape === key && !t.label.startsWith('cpu '));
+    for (let round = 0; round < repeat; round++) {
+      const order = round % 2 === 0 ? group : [...group].reverse();
+      const got = new Map(order.map((t) => [t.label, runProcess(`${t.label} (round ${round + 1}/${repeat})`, t.cmd, t.args)]));
+      for (const [label, r] of got) runs.get(label)?.push(r);
+      const torch = [...got.values()].find((r) => r.backend === 'pytorch')?.tokens_per_s;
+      const native = [...got.values()].find((r) => r.backend === 'tensorflow')?.tokens_per_s;
+      if (torch && native) ratios.get(key)?.push(native / torch);
+    }
+  }
+  for (const t of tasks.filter((t) => t.label.startsWith('cpu '))) runs.get(t.label)?.push(runProcess(t.label, t.cmd, t.args));
   const byShape = new Map<string, Result[]>(shapes.map((s) => [s.key, []]));
-  for (const t of tasks) byShape.get(t.shape)?.push(runProcess(t.label, t.cmd, t.args));
+  for (const t of tasks) byShape.get(t.shape)?.push(medianRun(runs.get(t.label) ?? []));
 
   const summary = [row(['shape', 'pytorch tok/s', 'ftune tok/s', 'ftune ÷ pytorch', 'pytorch MFU', 'ftune MFU'], SUMMARY_WIDTHS)];
   for (const { key, size, batch } of shapes) {
@@ -130,7 +150,9 @@ function main(): void {
     const native = results.find((r) => r.backend === 'tensorflow')?.tokens_per_s;
     const cpu = results.find((r) => r.backend === 'cpu')?.tokens_per_s;
     const mfu = (tps: number | undefined) => (tps && peak ? `${fmt((100 * tps * flops) / (peak * 1e9), 1)}%` : '-');
-    summary.push(row([key, fmt(torch), fmt(native), torch && native ? `${fmt(native / torch, 2)}×` : '-', mfu(torch), mfu(native)], SUMMARY_WIDTHS));
+    const pairs = ratios.get(key) ?? [];
+    const ratio = pairs.length > 0 ? `${fmt(median(pairs), 2)}× (${pairs.map((x) => fmt(x, 2)).join(', ')})` : '-';
+    summary.push(row([key, fmt(torch), fmt(native), ratio, mfu(torch), mfu(native)], SUMMARY_WIDTHS));
     lines.push('', `training step, ${size} (batch ${batch} × seq ${seq}; forward, backward, clip, AdamW; ${fmt(flops / 1e9, 3)} GFLOP/token)`);
     lines.push(row(['contender', 'threads', 's/step', 'tokens/s', 'x pytorch', 'MFU', 'x tfjs cpu', 'loss first→last']));
     for (const r of results) {
@@ -153,12 +175,30 @@ function main(): void {
       );
     }
   }
-  lines.push('', `summary: ftune = native tensorflow backend; MFU = model FLOPs/s ÷ the matmul peak measured above (${fmt(peak)} GFLOP/s)`, ...summary);
+  lines.push(
+    '',
+    `summary: ftune = native tensorflow backend; tokens/s = median over ${repeat} round(s); ftune ÷ pytorch = median of the rounds' ratios (each round's in brackets); MFU = model FLOPs/s ÷ the matmul peak measured above (${fmt(peak)} GFLOP/s)`,
+    ...summary,
+  );
   lines.push('', `targets: ftune ≥ 1.0× pytorch at every shape; wasm ≥ 0.25× pytorch (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')})`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-const SUMMARY_WIDTHS = [24, 14, 12, 16, 12, 10];
+const SUMMARY_WIDTHS = [24, 14, 12, 30, 12, 10];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The run of median speed among a contender's rounds (an error only when every round failed). */
+function medianRun(results: Result[]): Result {
+  const ok = results.filter((r) => r.tokens_per_s !== undefined).sort((a, b) => (a.tokens_per_s ?? 0) - (b.tokens_per_s ?? 0));
+  if (ok.length === 0) return results[results.length - 1] ?? { backend: '-', threads: 0, error: 'not run' };
+  const tps = median(ok.map((r) => r.tokens_per_s ?? 0));
+  const nearest = ok.reduce((best, r) => (Math.abs((r.tokens_per_s ?? 0) - tps) < Math.abs((best.tokens_per_s ?? 0) - tps) ? r : best));
+  return { ...nearest, tokens_per_s: tps, step_s: (nearest.tokens_per_s ?? tps) / tps * (nearest.step_s ?? 0) };
+}
 
 /**
  * Model FLOPs of one training token (forward and backward, 3 × the forward's 2 per multiply-add): every
