@@ -343,6 +343,52 @@ FTUNE_CLONES void SoftmaxGradRow(const float *__restrict__ x, size_t n, float ls
   d[target] -= dy;
 }
 
+/**
+ * One row of softmax(x + bias) into y, the sum of exponentials in double. A row whose largest entry is −∞ (every
+ * key masked out) gives NaN, as TensorFlow's Softmax does; entries more than 88 below the maximum give exactly 0.
+ */
+FTUNE_CLONES void MaskedSoftmaxRow(const float *__restrict__ x, const float *__restrict__ bias, size_t n,
+                                   float *__restrict__ y) {
+  for (size_t j = 0; j < n; ++j) y[j] = x[j] + bias[j];
+  const float max = RowMax(y, n);
+  constexpr size_t kLanes = 16;
+  float lane[kLanes] = {0};
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) {
+      const float d = y[j + l] - max;
+      const float e = d < -88.0f ? 0.0f : Exp(d);
+      y[j + l] = e;
+      lane[l] += e;
+    }
+  }
+  double sum = 0;
+  for (; j < n; ++j) {
+    const float d = y[j] - max;
+    y[j] = d < -88.0f ? 0.0f : Exp(d);
+    sum += y[j];
+  }
+  for (size_t l = 0; l < kLanes; ++l) sum += lane[l];
+  const float scale = static_cast<float>(1.0 / sum);
+  for (size_t k = 0; k < n; ++k) y[k] *= scale;
+}
+
+/** One row of softmax's gradient: dx = y·(dy − Σ dy·y). */
+FTUNE_CLONES void SoftmaxBackRow(const float *__restrict__ dy, const float *__restrict__ y, size_t n,
+                                 float *__restrict__ dx) {
+  double dot = 0;
+  constexpr size_t kLanes = 16;
+  float lane[kLanes] = {0};
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) lane[l] += dy[j + l] * y[j + l];
+  }
+  for (; j < n; ++j) dot += static_cast<double>(dy[j]) * y[j];
+  for (size_t l = 0; l < kLanes; ++l) dot += lane[l];
+  const float s = static_cast<float>(dot);
+  for (size_t k = 0; k < n; ++k) dx[k] = y[k] * (dy[k] - s);
+}
+
 /** Units of kUnitElements over n elements: [begin, end) of unit u. */
 size_t ElementUnits(int64_t n) { return (static_cast<size_t>(n) + kUnitElements - 1) / kUnitElements; }
 
@@ -500,6 +546,71 @@ napi_value FtuneOps::CrossEntropyGrad(napi_env env, napi_callback_info info) {
       for (size_t row = begin; row < end; ++row) {
         SoftmaxGradRow(logits.data + row * n, n, lse.data[row], dy.data[row], t[row], out[0] + row * n);
       }
+    });
+  });
+}
+
+napi_value FtuneOps::MaskedSoftmax(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!Begin(env, info, "ftuneMaskedSoftmax", {"scores", "bias"}, 0, &call)) return nullptr;
+  const Arg &x = call.in[0], &bias = call.in[1];
+  const size_t rank = x.shape.size();
+  if (rank < 2 || x.shape[rank - 1] < 1) {
+    return Throw(env, std::string(call.op) + ": scores must have shape [..., T, S] with S >= 1, not " + ShapeText(x.shape));
+  }
+  // bias: the last two axes (T, S) as the scores', each leading axis 1 or the scores' (numpy broadcasting)
+  const size_t lead = rank - 2;
+  bool fits = bias.shape.size() >= 2 && bias.shape.size() <= rank &&
+              bias.shape[bias.shape.size() - 2] == x.shape[rank - 2] && bias.shape[bias.shape.size() - 1] == x.shape[rank - 1];
+  std::vector<int64_t> bias_lead(lead, 1);
+  for (size_t i = 0; fits && i + 2 < bias.shape.size(); ++i) {
+    const int64_t d = bias.shape[i];
+    const size_t at = lead - (bias.shape.size() - 2) + i;
+    if (d != 1 && d != x.shape[at]) fits = false;
+    bias_lead[at] = d;
+  }
+  if (!fits) {
+    return Throw(env, std::string(call.op) + ": bias of shape " + ShapeText(bias.shape) + " does not broadcast to scores " +
+                          ShapeText(x.shape) + " over their last two axes");
+  }
+  const int64_t t = x.shape[rank - 2], cols = x.shape[rank - 1];
+  int64_t leads = 1;
+  for (size_t i = 0; i < lead; ++i) leads *= x.shape[i];
+  // the bias matrix (T, S) that each leading index of the scores reads
+  std::vector<int64_t> bias_of(static_cast<size_t>(leads), 0);
+  for (int64_t l = 0; l < leads; ++l) {
+    int64_t rest = l, offset = 0, stride = 1;
+    for (size_t i = lead; i-- > 0;) {
+      const int64_t index = rest % x.shape[i];
+      rest /= x.shape[i];
+      if (bias_lead[i] != 1) offset += index * stride;
+      stride *= bias_lead[i];
+    }
+    bias_of[static_cast<size_t>(l)] = offset;
+  }
+  const int64_t rows = leads * t;
+  return Finish(env, call, {x.shape}, [&](const std::vector<float *> &out) {
+    const size_t n = static_cast<size_t>(cols);
+    ForRowUnits(rows, cols, [&](size_t, size_t begin, size_t end) {
+      for (size_t row = begin; row < end; ++row) {
+        const size_t l = row / static_cast<size_t>(t), q = row % static_cast<size_t>(t);
+        const float *b = bias.data + (static_cast<size_t>(bias_of[l]) * static_cast<size_t>(t) + q) * n;
+        MaskedSoftmaxRow(x.data + row * n, b, n, out[0] + row * n);
+      }
+    });
+  });
+}
+
+napi_value FtuneOps::SoftmaxGrad(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!Begin(env, info, "ftuneSoftmaxGrad", {"dy", "y"}, 0, &call)) return nullptr;
+  const Arg &dy = call.in[0], &y = call.in[1];
+  int64_t rows = 0, cols = 0;
+  if (!RowsOf(env, call.op, y, &rows, &cols) || !ShapeIs(env, call.op, dy, y.shape, "y's shape")) return nullptr;
+  return Finish(env, call, {y.shape}, [&](const std::vector<float *> &out) {
+    const size_t n = static_cast<size_t>(cols);
+    ForRowUnits(rows, cols, [&](size_t, size_t begin, size_t end) {
+      for (size_t row = begin; row < end; ++row) SoftmaxBackRow(dy.data + row * n, y.data + row * n, n, out[0] + row * n);
     });
   });
 }

@@ -265,6 +265,8 @@ void FtuneOps::Register(napi_env env, napi_value exports) {
       {"ftuneGeluNewGrad", nullptr, GeluNewGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ftuneCrossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ftuneCrossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneMaskedSoftmax", nullptr, MaskedSoftmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ftuneSoftmaxGrad", nullptr, SoftmaxGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
 }

@@ -54,6 +54,11 @@ class FtuneOps {
   static napi_value CrossEntropy(napi_env env, napi_callback_info info);
   // ftuneCrossEntropyGrad(logits, targets, lse, dy) -> (N, V): (softmax(x) - onehot(target)) * dy per row, one pass.
   static napi_value CrossEntropyGrad(napi_env env, napi_callback_info info);
+  // ftuneMaskedSoftmax(scores, bias) -> softmax(scores + bias) over the last axis; scores (..., T, S), bias (..., T, S)
+  // broadcast over the leading axes (each 1 or the scores'). One pass to add and find the maximum, one to exponentiate.
+  static napi_value MaskedSoftmax(napi_env env, napi_callback_info info);
+  // ftuneSoftmaxGrad(dy, y) -> dx = y * (dy - sum(dy * y)) over the last axis, in one pass per row.
+  static napi_value SoftmaxGrad(napi_env env, napi_callback_info info);
 };
 
 }  // namespace tfnodejs

@@ -13,6 +13,7 @@ import { IGNORE_INDEX } from '@ftune/collator';
 import { UserError } from '@ftune/common';
 import { type GPTNeoConfig, validateConfig } from './config';
 import { LoraAdapters, type LoraConfig } from './lora';
+import { attentionSoftmax } from './ops/attention-softmax';
 import { crossEntropyAndArgmax } from './ops/cross-entropy';
 import { embedding } from './ops/embedding';
 import { linear, matmul } from './ops/matmul';
@@ -333,8 +334,8 @@ export class GPTNeoModel {
     }
     // Unscaled scores in float32, then the structural + padding mask (GPT-Neo does not divide by sqrt(D)).
     const bias = this.config.attentionLayers[i] === 'local' ? L.biasLocal : L.biasGlobal;
-    const scores = tf.add(matmul(q, k, false, true), bias as tf.Tensor); // (B, H, T, D) · (B, H, S, D)ᵀ → (B, H, T, S)
-    const probs = this.dropout(tf.softmax(scores), this.config.attentionDropout, training); // (B, H, T, S)
+    const scores = matmul(q, k, false, true); // (B, H, T, D) · (B, H, S, D)ᵀ → (B, H, T, S)
+    const probs = this.dropout(attentionSoftmax(scores, bias as tf.Tensor), this.config.attentionDropout, training); // (B, H, T, S)
     const context = tf.transpose(matmul(probs, v), [0, 2, 1, 3]); // (B, H, T, D) → (B, T, H, D)
     return tf.reshape(context, [B * T, this.config.hiddenSize]); // (N, C)
   }
@@ -345,8 +346,8 @@ export class GPTNeoModel {
     const local = this.config.attentionLayers[i] === 'local';
     const contexts = packed.buckets.map(({ n, L, index, biasGlobal, biasLocal }) => {
       const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(embedding(x, index), [n, L, H, C / H]), [0, 2, 1, 3]); // (n, H, L, D)
-      const scores = tf.add(matmul(heads(qx), heads(kx), false, true), local ? biasLocal : biasGlobal); // (n, H, L, L)
-      const probs = this.dropout(tf.softmax(scores), this.config.attentionDropout, training);
+      const scores = matmul(heads(qx), heads(kx), false, true); // (n, H, L, L)
+      const probs = this.dropout(attentionSoftmax(scores, local ? biasLocal : biasGlobal), this.config.attentionDropout, training);
       const context = tf.transpose(matmul(probs, heads(vx)), [0, 2, 1, 3]); // (n, L, H, D)
       return tf.reshape(context, [n * L, C]); // (n·L, C)
     });

@@ -65,6 +65,8 @@ interface FusedBinding {
   ftuneGeluNewGrad(dy: number, x: number): NativeTensorInfo[];
   ftuneCrossEntropy(logits: number, targets: number): NativeTensorInfo[];
   ftuneCrossEntropyGrad(logits: number, targets: number, lse: number, dy: number): NativeTensorInfo[];
+  ftuneMaskedSoftmax(scores: number, bias: number): NativeTensorInfo[];
+  ftuneSoftmaxGrad(dy: number, y: number): NativeTensorInfo[];
 }
 
 const FUSED_OPS = [
@@ -74,6 +76,8 @@ const FUSED_OPS = [
   'ftuneGeluNewGrad',
   'ftuneCrossEntropy',
   'ftuneCrossEntropyGrad',
+  'ftuneMaskedSoftmax',
+  'ftuneSoftmaxGrad',
 ] as const;
 
 /** The kernels' names, as tf.profile reports them. */
@@ -84,6 +88,8 @@ export const FUSED_KERNELS = {
   geluGrad: 'FtuneGeluNewGrad',
   crossEntropy: 'FtuneCrossEntropy',
   crossEntropyGrad: 'FtuneCrossEntropyGrad',
+  maskedSoftmax: 'FtuneMaskedSoftmax',
+  softmaxGrad: 'FtuneSoftmaxGrad',
 } as const;
 
 /** A kernel of the 'tensorflow' backend that passes its inputs, in `order`, to one fused op of the binding. */
@@ -117,6 +123,8 @@ const KERNELS: tf.KernelConfig[] = [
     (b, ids) => b.ftuneCrossEntropyGrad(ids[0], ids[1], ids[2], ids[3]),
     true,
   ),
+  fusedKernel(FUSED_KERNELS.maskedSoftmax, ['scores', 'bias'], (b, [x, bias]) => b.ftuneMaskedSoftmax(x, bias), true),
+  fusedKernel(FUSED_KERNELS.softmaxGrad, ['dy', 'y'], (b, [dy, y]) => b.ftuneSoftmaxGrad(dy, y), true),
 ];
 
 /** Whether the fused kernels serve the active backend (registering them on first use). */
@@ -197,4 +205,35 @@ export function fusedCrossEntropy(logits: tf.Tensor, targets: tf.Tensor): { nll:
     };
   });
   return { nll: f(logits), argmax };
+}
+
+/**
+ * Whether the fused masked softmax takes these arguments: float32 scores (..., T, S) with S ≥ 1 and a bias of the
+ * same last two axes whose leading axes are each 1 or the scores' (right-aligned, no more of them than the scores').
+ */
+export function fusedMaskedSoftmaxFits(scores: tf.Tensor, bias: tf.Tensor): boolean {
+  const [r, q] = [scores.rank, bias.rank];
+  if (scores.dtype !== 'float32' || bias.dtype !== 'float32' || r < 2 || q < 2 || q > r || (scores.shape[r - 1] ?? 0) < 1) return false;
+  return bias.shape.every((d, i) => {
+    const s = scores.shape[r - q + i];
+    return d === s || (i < q - 2 && d === 1);
+  });
+}
+
+/**
+ * softmax(scores + bias) over the last axis with the fused kernels: the sum, the maximum and the exponentials in
+ * two passes a row, and the gradient y·(dy − Σ dy·y) in one, from the output kept for it (as tf.softmax keeps).
+ * The bias (the attention masks) takes no gradient.
+ */
+export function fusedMaskedSoftmax(scores: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const y = tf.engine().runKernel(FUSED_KERNELS.maskedSoftmax, { scores: x, bias }, {}) as tf.Tensor;
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_KERNELS.softmaxGrad, { dy, y: saved[0] }, {}) as tf.Tensor,
+    };
+  });
+  return f(scores);
 }
