@@ -15,8 +15,6 @@
 // loops from vectorising.
 #pragma GCC optimize("no-trapping-math")
 
-// The loops over elements are compiled for AVX-512, AVX2 and the baseline (SSE2), chosen when the addon loads.
-#define FTUNE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 namespace tfnodejs {
 namespace {

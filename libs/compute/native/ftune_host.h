@@ -22,6 +22,9 @@
 #include "tensorflow/c/eager/c_api_experimental.h"
 #include "tfjs_backend.h"
 
+// Loops over elements are compiled for AVX-512, AVX2 and the baseline (SSE2), the best chosen when the addon loads.
+#define FTUNE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
 namespace tfnodejs {
 namespace ftune {
 

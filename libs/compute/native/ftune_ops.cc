@@ -12,8 +12,8 @@
 
 #include "ftune_host.h"
 
-// sqrt without errno, so the AdamW loop vectorizes (its arguments are never negative)
-#pragma GCC optimize("no-math-errno")
+// The addon is compiled with -fno-math-errno (scripts/install-native-tf.cjs): without it std::sqrt stays a library
+// call per element and the AdamW loop does not vectorise.
 
 namespace tfnodejs {
 namespace {
@@ -86,7 +86,7 @@ std::vector<Chunk> Chunks(const std::vector<Buffer> &buffers) {
   return chunks;
 }
 
-double SumSquaresRange(const float *x, size_t n) {
+FTUNE_CLONES double SumSquaresRange(const float *x, size_t n) {
   double acc[4] = {0, 0, 0, 0};
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -100,7 +100,7 @@ struct AdamWScalars {
   float b1, b2, c1, c2, step_size, eps_hat;
 };
 
-void AdamWRange(float *__restrict__ p, const float *__restrict__ g, float *__restrict__ m, float *__restrict__ v,
+FTUNE_CLONES void AdamWRange(float *__restrict__ p, const float *__restrict__ g, float *__restrict__ m, float *__restrict__ v,
                 size_t n, const AdamWScalars s, const float keep) {
   for (size_t i = 0; i < n; ++i) {
     const float gi = g[i];

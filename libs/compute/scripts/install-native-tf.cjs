@@ -179,6 +179,8 @@ function addNativeOps(pkgDir) {
   for (const f of NATIVE_SOURCES) fs.copyFileSync(path.join(nativeDir, f), path.join(pkgDir, 'binding', f));
   const compiled = NATIVE_SOURCES.filter((f) => f.endsWith('.cc')).map((f) => `'binding/${f}'`);
   patchOnce(pkgDir, 'binding.gyp', "'binding/tfjs_binding.cc'", ["'binding/tfjs_binding.cc'", ...compiled].join(',\n      '));
+  // sqrt, log and exp compile to instructions, so the element loops vectorise (errno is never read here)
+  patchOnce(pkgDir, 'binding.gyp', "'include_dirs' : [ '..', '<(tensorflow_include_dir)' ],", "'include_dirs' : [ '..', '<(tensorflow_include_dir)' ],\n    'cflags_cc' : [ '-fno-math-errno' ],");
   // the ops resolve tensor ids through the backend's handle map
   patchOnce(pkgDir, 'binding/tfjs_backend.h', 'class TFJSBackend {\n public:', 'class TFJSBackend {\n  friend class FtuneOps;\n\n public:');
   patchOnce(pkgDir, 'binding/tfjs_binding.cc', '#include "utils.h"\n', '#include "utils.h"\n#include "ftune_ops.h"\n');
