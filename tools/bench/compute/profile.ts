@@ -4,8 +4,10 @@
 // each phase's wall time (median over --steps steps after one warm-up), then one step under tf.profile with
 // every kernel's time summed by op and shape. Prints Markdown: commit it as a benchmark output.
 // Usage: npx tsx tools/bench/compute/profile.ts [--size gpt-neo-125m] [--batch 1] [--seq 256] [--steps 3]
-//          [--labels all|last] [--backend tensorflow] [--top 25]
-// --labels last gives each row one label (its last position), as completion-only training does.
+//          [--labels all|last] [--backend tensorflow] [--top 25] [--lora] [--checkpointing]
+// --labels last gives each row one label (its last position), as completion-only training does. --lora trains
+// adapters r 8, alpha 16 on q_proj and v_proj with the base frozen (tools/bench/gpt-neo/lora.ts's lora mode);
+// --checkpointing recomputes each block in the backward pass.
 import { execSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -38,6 +40,9 @@ async function main(): Promise<void> {
   const info = await loadBackend(opt('backend', 'tensorflow') as Candidate);
   const config = gptNeoConfig(size);
   const model = createModel(config, 0);
+  const lora = process.argv.includes('--lora');
+  if (lora) model.attachLora({ r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] }, 0);
+  model.gradientCheckpointing = process.argv.includes('--checkpointing');
   const variables = model.trainableVariables;
   const optimizer = new AdamW(variables, { ...ADAMW_DEFAULTS, weightDecay: 0.01 });
   const batch = randomBatch(batchSize, seqLen, config.vocabSize, labels);
@@ -111,13 +116,14 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown';
   const uptime = execSync('uptime').toString().trim();
   const out: string[] = [];
-  out.push(`# Training-step profile: ${size}, batch ${batchSize} × ${seqLen}, labels ${labels}, ${info.backend} ${info.version}`);
+  const mode = `${lora ? ', LoRA r 8 on q_proj and v_proj' : ''}${model.gradientCheckpointing ? ', gradient checkpointing' : ''}`;
+  out.push(`# Training-step profile: ${size}, batch ${batchSize} × ${seqLen}, labels ${labels}${mode}, ${info.backend} ${info.version}`);
   out.push('');
   out.push(`- command: \`npx tsx tools/bench/compute/profile.ts ${process.argv.slice(2).join(' ')}\``);
   out.push(`- date: ${new Date().toISOString()}`);
   out.push(`- machine: ${availableParallelism()} cores (nproc), ${cpu}`);
   out.push(`- load: ${loadStart.toFixed(2)} at start; at end \`${uptime}\``);
-  out.push(`- parameters: ${variables.reduce((n, v) => n + v.size, 0).toLocaleString('en')}, ${variables.length} tensors`);
+  out.push(`- trained parameters: ${variables.reduce((n, v) => n + v.size, 0).toLocaleString('en')}, ${variables.length} tensors`);
   // the native fused step runs outside TensorFlow.js kernels: its time shows in the phase's wall time only
   out.push(`- AdamW: ${optimizer.path}${optimizer.path === 'native' ? ' (fused step in ftune\'s native ops; no kernels)' : ''}`);
   out.push(`- step: ${(stepMs / 1000).toFixed(2)} s median of ${steps} (${totals.map((t) => (t / 1000).toFixed(2)).join(', ')}), ${((batchSize * seqLen) / (stepMs / 1000)).toFixed(1)} tokens/s`);

@@ -30,26 +30,55 @@ function product(x: tf.Tensor, y: tf.Tensor, tx: boolean, ty: boolean): tf.Tenso
   return tf.matMul(x, y, tx, ty);
 }
 
+/** d op(a) for C = op(a)·op(b), given dC: again a product with flags. */
+function gradA(dy: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (!transposeA) return product(dy, b, false, !transposeB);
+  return transposeB ? product(b, dy, true, true) : product(b, dy, false, true);
+}
+
+/** d op(b) for C = op(a)·op(b), given dC. */
+function gradB(dy: tf.Tensor, a: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (!transposeB) return product(a, dy, !transposeA, false);
+  return transposeA ? product(dy, a, true, true) : product(dy, a, true, false);
+}
+
+/** A parameter that training leaves as it is: a variable marked not trainable (LoRA's frozen base weights). */
+function isFrozen(t: tf.Tensor): boolean {
+  return t instanceof tf.Variable && !t.trainable;
+}
+
 /**
  * op(a) @ op(b), op = swap of the last two axes when the flag is set: (..., R, K) @ (..., K, S) → (..., R, S).
- * a and b have the same rank (2 to 4) and the same leading axes.
+ * a and b have the same rank (2 to 4) and the same leading axes. A custom gradient computes every operand's
+ * gradient it is given, so an operand that is a frozen parameter (a variable with trainable false, as LoRA leaves
+ * the base weights) is not an input of it: its gradient -- a product as large as the forward one, thrown away --
+ * is never computed.
  */
 export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
   if (a.rank !== b.rank || a.rank < 2) {
     throw new Error(`matmul: operands must have the same rank ≥ 2, got ${a.shape} and ${b.shape}`);
+  }
+  const frozenA = isFrozen(a);
+  const frozenB = isFrozen(b);
+  if (frozenA && frozenB) return product(a, b, transposeA, transposeB);
+  if (frozenA || frozenB) {
+    const [input, fixed] = frozenB ? [a, b] : [b, a];
+    const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const x = args[0] as tf.Tensor; // its gradient needs only the frozen operand, so nothing is saved
+      return {
+        value: frozenB ? product(x, fixed, transposeA, transposeB) : product(fixed, x, transposeA, transposeB),
+        gradFunc: (dy: tf.Tensor) =>
+          frozenB ? gradA(dy, fixed, transposeA, transposeB) : gradB(dy, fixed, transposeA, transposeB),
+      };
+    });
+    return f(input);
   }
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, y, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     save([x, y]);
     return {
       value: product(x, y, transposeA, transposeB),
-      // C = op(A)·op(B): the four cases of dA, dB, each again a product with flags.
-      gradFunc: (dy: tf.Tensor, [xs, ys]: tf.Tensor[]) => {
-        if (!transposeA && !transposeB) return [product(dy, ys, false, true), product(xs, dy, true, false)];
-        if (!transposeA) return [product(dy, ys, false, false), product(dy, xs, true, false)];
-        if (!transposeB) return [product(ys, dy, false, true), product(xs, dy, false, false)];
-        return [product(ys, dy, true, true), product(dy, xs, true, true)];
-      },
+      gradFunc: (dy: tf.Tensor, [xs, ys]: tf.Tensor[]) => [gradA(dy, ys, transposeA, transposeB), gradB(dy, xs, transposeA, transposeB)],
     };
   });
   return f(a, b);
