@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Candidate, loadBackend } from '@ftune/compute';
 import { createModel, gptNeoConfig } from '@ftune/model-gpt-neo';
 import { ADAMW_DEFAULTS, AdamW } from '@ftune/trainer';
+import { BENCH_LORA } from '../gpt-neo/timed-steps';
 import { median, randomBatch } from './worker';
 
 const opt = (name: string, fallback: string): string => {
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   const config = gptNeoConfig(size);
   const model = createModel(config, 0);
   const lora = process.argv.includes('--lora');
-  if (lora) model.attachLora({ r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] }, 0);
+  if (lora) model.attachLora(BENCH_LORA, 0);
   model.gradientCheckpointing = process.argv.includes('--checkpointing');
   const variables = model.trainableVariables;
   const optimizer = new AdamW(variables, { ...ADAMW_DEFAULTS, weightDecay: 0.01 });

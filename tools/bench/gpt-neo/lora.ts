@@ -23,7 +23,7 @@ import { initBackend } from '@ftune/compute';
 import { createModel, type GPTNeoModel, loadModel } from '@ftune/model-gpt-neo';
 import { ADAMW_DEFAULTS, AdamW } from '@ftune/trainer';
 import { writeRandomFolder } from './random-folder';
-import { medianForwardMs, medianStepMs } from './timed-steps';
+import { BENCH_LORA, medianForwardMs, medianStepMs } from './timed-steps';
 
 const MODES = ['full', 'lora', 'lora+ckpt'] as const;
 type Mode = (typeof MODES)[number];
@@ -50,7 +50,7 @@ async function measure(mode: Mode, source: string, B: number, T: number, steps: 
   const runtimeMiB = rssMiB();
   const model: GPTNeoModel = fs.existsSync(source) ? loadModel(source) : createModel(source, 0);
   const modelMiB = rssMiB();
-  if (mode !== 'full') model.attachLora({ r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] }, 0);
+  if (mode !== 'full') model.attachLora(BENCH_LORA, 0);
   model.gradientCheckpointing = mode === 'lora+ckpt';
   const optimizer = new AdamW(model.trainableVariables, ADAMW_DEFAULTS);
   const stepMs = medianStepMs(model, B, T, steps, {

@@ -3,7 +3,10 @@
 // applied to the gradients inside each timed step; answers the median step time in ms. medianForwardMs times the
 // forward pass alone, to tell the forward's share of a step from the backward's and the update's.
 import * as tf from '@tensorflow/tfjs-core';
-import type { GPTNeoModel } from '@ftune/model-gpt-neo';
+import type { GPTNeoModel, LoraConfig } from '@ftune/model-gpt-neo';
+
+/** The adapters the step benchmarks train: r 8, alpha 16 on q_proj and v_proj (peft's default targets for GPT-Neo). */
+export const BENCH_LORA: LoraConfig = { r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] };
 
 function fixedBatch(model: GPTNeoModel, B: number, T: number) {
   const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % model.config.vocabSize);

@@ -47,6 +47,11 @@ function isFrozen(t: tf.Tensor): boolean {
   return t instanceof tf.Variable && !t.trainable;
 }
 
+/** forward(x) with the custom gradient dx = backward(dy); x is its only input, and nothing is saved. */
+function withGradient(x: tf.Tensor, forward: (x: tf.Tensor) => tf.Tensor, backward: (dy: tf.Tensor) => tf.Tensor): tf.Tensor {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({ value: forward(args[0] as tf.Tensor), gradFunc: backward }))(x);
+}
+
 /**
  * op(a) @ op(b), op = swap of the last two axes when the flag is set: (..., R, K) @ (..., K, S) → (..., R, S).
  * a and b have the same rank (2 to 4) and the same leading axes. A custom gradient computes every operand's
@@ -61,18 +66,8 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
   const frozenA = isFrozen(a);
   const frozenB = isFrozen(b);
   if (frozenA && frozenB) return product(a, b, transposeA, transposeB);
-  if (frozenA || frozenB) {
-    const [input, fixed] = frozenB ? [a, b] : [b, a];
-    const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const x = args[0] as tf.Tensor; // its gradient needs only the frozen operand, so nothing is saved
-      return {
-        value: frozenB ? product(x, fixed, transposeA, transposeB) : product(fixed, x, transposeA, transposeB),
-        gradFunc: (dy: tf.Tensor) =>
-          frozenB ? gradA(dy, fixed, transposeA, transposeB) : gradB(dy, fixed, transposeA, transposeB),
-      };
-    });
-    return f(input);
-  }
+  if (frozenB) return withGradient(a, (x) => product(x, b, transposeA, transposeB), (dy) => gradA(dy, b, transposeA, transposeB));
+  if (frozenA) return withGradient(b, (y) => product(a, y, transposeA, transposeB), (dy) => gradB(dy, a, transposeA, transposeB));
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, y, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     save([x, y]);
